@@ -1,0 +1,28 @@
+"""rft: reinforcement fine-tuning with declarative graders.
+
+import rft
+reward = rft.compile("graders/gene_rank.yaml")
+scores = reward.score(samples, items)      # a whole batch at once
+scores.scores, scores.sub_scores, scores.errors, scores.to_frame()
+trainer = GRPOTrainer(..., reward_funcs=[reward.for_trl()])
+"""
+
+from rft.compile import RewardFunction, compile_bundle
+from rft.errors import BundleError, ErrorFlag, RftError
+from rft.loading import Bundle, load_bundle
+from rft.results import Scores
+
+compile = compile_bundle
+
+__all__ = [
+    "Bundle",
+    "BundleError",
+    "ErrorFlag",
+    "RewardFunction",
+    "RftError",
+    "Scores",
+    "compile",
+    "compile_bundle",
+    "load_bundle",
+]
+__version__ = "0.1.0"

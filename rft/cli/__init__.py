@@ -1,0 +1,1 @@
+"""Command-line interface: thin typer shells over the library."""

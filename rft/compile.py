@@ -1,0 +1,211 @@
+"""Compile a grader bundle into a batch reward function.
+
+    bundle (YAML/JSON/dict) -> spec (pydantic) -> graders (registry) -> RewardFunction
+
+`RewardFunction.score(samples, items)` grades a whole batch in one call and returns `Scores`;
+`for_trl()` adapts it to TRL's reward-function contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rft.batch import Batch
+from rft.errors import ERROR_FLAGS, LocatedError
+from rft.graders.base import CompileContext, Grader, GraderOutput, arun_grader, run_grader
+from rft.graders.registry import build_grader
+from rft.loading import Bundle, load_bundle
+from rft.results import Scores
+from rft.templates import NAMESPACES, MissingVariable, resolve_path
+
+# Graders whose work is I/O or other processes: the TRL adapter is async when a bundle has one.
+_CONCURRENT_TYPES = {"score_model", "label_model", "python"}
+
+# TRL passes these keyword arguments to reward functions besides the dataset columns.
+_TRL_CONTROL_KWARGS = {"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"}
+
+
+class RewardFunction:
+    """A compiled bundle: grades batches of (sample, item) pairs.
+
+    Samples are strings, `{"output_text": …}` dicts, or chat-message lists (the last message's
+    content is graded). Items are the dataset rows the templates read as `item`.
+    """
+
+    def __init__(self, bundle: Bundle, *, cache_dir: Path | None = None) -> None:
+        self.bundle = bundle
+        context = CompileContext(
+            base_dir=bundle.base_dir,
+            file=str(bundle.path) if bundle.path else None,
+            cache_dir=cache_dir,
+        )
+        try:
+            self.grader: Grader = build_grader(bundle.spec, context)
+        except LocatedError as exc:
+            raise bundle.locate(exc) from None
+        self.name = bundle.name
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> Scores:
+        """Grade a batch (synchronously; judge graders still run their calls concurrently)."""
+        if self.is_concurrent:
+            return _run_coroutine(self.ascore(samples, items))
+        start = time.perf_counter()
+        batch = Batch(samples, items)
+        output = run_grader(self.grader, batch)
+        return self._collect(output, len(batch), time.perf_counter() - start)
+
+    async def ascore(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> Scores:
+        """Grade a batch from async code (judge calls and sandbox workers run concurrently)."""
+        start = time.perf_counter()
+        batch = Batch(samples, items)
+        output = await arun_grader(self.grader, batch)
+        return self._collect(output, len(batch), time.perf_counter() - start)
+
+    def score_one(self, sample: Any, item: Mapping[str, Any]) -> Scores:
+        """Grade one pair (a batch of one)."""
+        return self.score([sample], [item])
+
+    def __call__(
+        self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]
+    ) -> list[float | None]:
+        return self.score(samples, items).rewards()
+
+    @property
+    def is_concurrent(self) -> bool:
+        """True when some grader waits on I/O or worker processes (judges, python sandbox)."""
+        return any(g.spec.type in _CONCURRENT_TYPES for g in self.graders().values())
+
+    def graders(self) -> dict[str, Grader]:
+        """Every grader by dotted name; the root is under its own name."""
+        found = {self.grader.name: self.grader}
+
+        def walk(grader: Grader, prefix: str) -> None:
+            for key, child in grader.children().items():
+                found[prefix + key] = child
+                walk(child, f"{prefix}{key}.")
+
+        walk(self.grader, "")
+        return found
+
+    def _collect(self, root: GraderOutput, n: int, seconds: float) -> Scores:
+        outputs: list[tuple[str, Grader, GraderOutput]] = [(self.grader.name, self.grader, root)]
+        by_name = self.graders()
+        outputs += [(name, by_name[name], out) for name, out in root.walk()]
+        if len(outputs) == 1:
+            sub_scores = {self.grader.name: root.scores}
+        else:
+            sub_scores = {name: out.scores for name, _, out in outputs[1:]}
+        errors = {flag: np.zeros(n, dtype=bool) for flag in ERROR_FLAGS}
+        skipped = np.zeros(n, dtype=bool)
+        grader_errors: dict[str, dict[str, np.ndarray]] = {}
+        messages: dict[str, list[str | None]] = {}
+        details: dict[str, dict[str, Any]] = {}
+        timing: dict[str, float] = {"total": seconds}
+        usage: dict[str, float] = {}
+        for name, grader, out in outputs:
+            for flag, mask in out.flags.items():
+                errors.setdefault(flag, np.zeros(n, dtype=bool))
+                errors[flag] |= mask
+            if out.flags:
+                grader_errors[name] = out.flags
+                if grader.spec.on_error == "skip":
+                    skipped |= out.failed
+            if out.messages is not None:
+                messages[name] = out.messages
+            if out.details:
+                details[name] = out.details
+            timing[name] = out.seconds
+            for key, value in out.usage.items():
+                usage[key] = usage.get(key, 0.0) + value
+        scores = np.where(skipped, 0.0, root.scores)
+        return Scores(
+            name=self.name,
+            scores=scores,
+            sub_scores=sub_scores,
+            details=details,
+            errors=errors,
+            grader_errors=grader_errors,
+            messages=messages,
+            skipped=skipped,
+            timing=timing,
+            usage=usage,
+        )
+
+    # -- validation ------------------------------------------------------------------------
+    def item_paths(self) -> list[tuple[str, tuple[str | int, ...]]]:
+        """(grader name, path inside `item`) for every item field the templates read."""
+        found: list[tuple[str, tuple[str | int, ...]]] = []
+        for name, grader in self.graders().items():
+            for template in grader.templates():
+                for path in template.paths:
+                    if path[0] == "item" and len(path) > 1 and (name, path[1:]) not in found:
+                        found.append((name, path[1:]))
+        return found
+
+    def check_items(self, items: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Problems of these dataset rows: template variables that do not resolve (row numbers 1-based)."""
+        problems: list[str] = []
+        paths = self.item_paths()
+        for row, item in enumerate(items, start=1):
+            for grader, path in paths:
+                try:
+                    resolve_path(item, path)
+                except MissingVariable as exc:
+                    problems.append(
+                        f"row {row}: grader `{grader}` reads `item.{exc.path}`, which is missing"
+                    )
+        return problems
+
+    # -- integrations ----------------------------------------------------------------------
+    def for_trl(self, *, log_metrics: bool = True) -> Callable[..., Any]:
+        """A reward function for TRL's GRPOTrainer / RLOOTrainer.
+
+        Signature `(prompts, completions, completion_ids=None, **dataset_columns)`; the dataset
+        columns of each row (and its `prompt`) form the `item`. Returns one float per
+        completion, or None for samples skipped by an `on_error: skip` grader. When TRL passes
+        `log_metric`, each sub-grader's mean and each error-flag rate are logged. Bundles with
+        judge or python graders get an async function, which TRL runs concurrently.
+        """
+        from rft.integrations.trl import make_trl_reward
+
+        return make_trl_reward(self, log_metrics=log_metrics)
+
+    def close(self) -> None:
+        """Release worker processes and HTTP clients held by graders."""
+        for grader in self.graders().values():
+            grader.close()
+
+    def __enter__(self) -> RewardFunction:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _run_coroutine(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # Called from inside a running loop (a notebook, an async trainer): run in a helper thread.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def compile_bundle(
+    bundle: str | Path | Mapping[str, Any] | Bundle, *, cache_dir: Path | None = None
+) -> RewardFunction:
+    """Load (if needed) and compile a bundle into a `RewardFunction`."""
+    return RewardFunction(load_bundle(bundle), cache_dir=cache_dir)
+
+
+__all__ = ["NAMESPACES", "RewardFunction", "compile_bundle"]

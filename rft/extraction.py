@@ -1,0 +1,132 @@
+"""Answer-extraction functions, usable as template filters (`{{ sample.output_text | boxed }}`).
+
+Each takes the value produced so far and returns the extracted value, or None when there is
+nothing to extract (a model answer without the expected format is a wrong answer, not an error).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import orjson
+
+_NUMBER = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-−]?\.\d+")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _tag_pattern(tag: str) -> re.Pattern[str]:
+    return re.compile(rf"<{re.escape(tag)}>(.*?)</{re.escape(tag)}>", re.DOTALL)
+
+
+def extract_tag(value: Any, tag: str = "answer") -> str | None:
+    """Text between the last `<tag>` and `</tag>`, stripped."""
+    text = _text(value)
+    if text is None:
+        return None
+    found = _tag_pattern(tag).findall(text)
+    return found[-1].strip() if found else None
+
+
+def boxed(value: Any) -> str | None:
+    """Content of the last `\\boxed{...}` (or `\\fbox{...}`), braces balanced."""
+    text = _text(value)
+    if text is None:
+        return None
+    start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
+    if start < 0:
+        return None
+    i = text.index("{", start) + 1
+    depth = 1
+    for j in range(i, len(text)):
+        ch = text[j]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i:j].strip()
+    return None
+
+
+def last_number(value: Any) -> str | None:
+    """The last number in the text (thousands separators and unicode minus allowed)."""
+    text = _text(value)
+    if text is None:
+        return None
+    found = _NUMBER.findall(text)
+    return found[-1] if found else None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.DOTALL)
+
+
+def regex(value: Any, pattern: str, group: int | str = 0) -> str | None:
+    """The given group of the first match of `pattern`, or None."""
+    text = _text(value)
+    if text is None:
+        return None
+    match = _compiled(pattern).search(text)
+    return match.group(group) if match else None
+
+
+def after(value: Any, marker: str) -> str | None:
+    """The text after the last occurrence of `marker`, stripped."""
+    text = _text(value)
+    if text is None:
+        return None
+    pos = text.rfind(marker)
+    return text[pos + len(marker) :].strip() if pos >= 0 else None
+
+
+class JsonParseError(ValueError):
+    """Raised by the `json` filter; the sample gets `sample_parse_error`."""
+
+
+def json_filter(value: Any) -> Any:
+    """Parse JSON text (non-strings pass through)."""
+    if not isinstance(value, str | bytes):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise JsonParseError(f"not valid JSON: {exc}") from None
+
+
+def lines(value: Any) -> list[str] | None:
+    """Non-empty stripped lines."""
+    text = _text(value)
+    if text is None:
+        return None
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+FILTERS = {
+    "extract_tag": extract_tag,
+    "boxed": boxed,
+    "last_number": last_number,
+    "regex": regex,
+    "after": after,
+    "json": json_filter,
+    "lines": lines,
+    "strip": strip,
+    "lower": lower,
+}
+"""Filters rft adds to jinja2; all of them also run on the fast path."""

@@ -1,0 +1,107 @@
+"""`string_check`: exact, contains, prefix/suffix, regex and accepted-answer checks (0 or 1)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from rft.batch import Batch
+from rft.errors import BundleError, ErrorFlag
+from rft.graders.base import CompileContext, Grader, GraderOutput, as_text
+from rft.graders.registry import register
+from rft.normalize import make_normalizer
+from rft.spec.string import StringCheckSpec
+
+
+def _regex_search(text: str, pattern: str) -> bool:
+    return _compiled(pattern).search(text) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+OPERATIONS: dict[str, Callable[[str, str], bool]] = {
+    "eq": str.__eq__,
+    "ne": str.__eq__,  # negated over all references below
+    "like": lambda text, ref: ref in text,
+    "ilike": lambda text, ref: ref.casefold() in text.casefold(),
+    "regex": _regex_search,
+    "startswith": str.startswith,
+    "endswith": str.endswith,
+    "in": str.__eq__,
+}
+
+
+@register("string_check")
+class StringCheckGrader(Grader):
+    """Scores 1 when `input` passes `operation` against `reference`.
+
+    Args (spec fields):
+        input: template of the text checked (default `{{ sample.output_text }}`).
+        reference: template of the expected text, or a list of accepted texts; a template
+            that renders to a list also counts as several accepted texts.
+        operation: `eq` `ne` `like` `ilike` (OpenAI's) and `regex` `startswith` `endswith` `in`.
+            With several references a check passes when any reference passes (`ne`: when
+            the input differs from all of them).
+        normalize: normalizers applied to both sides first (`strip`, `casefold`, …).
+    """
+
+    spec_type = StringCheckSpec
+
+    def __init__(self, spec: StringCheckSpec, context: CompileContext | None = None) -> None:
+        super().__init__(spec, context)
+        self.spec: StringCheckSpec = spec
+        self.input = self.template("input", spec.input)
+        refs = spec.reference if isinstance(spec.reference, list) else [spec.reference]
+        self.references = [self.template("reference", r) for r in refs]
+        self.normalize = make_normalizer(spec.normalize)
+        self.check = OPERATIONS[spec.operation]
+        if spec.operation == "regex":
+            for ref in self.references:
+                if ref.kind == "constant":
+                    try:
+                        _compiled(self.normalize(ref.source))
+                    except re.error as exc:
+                        raise BundleError(
+                            f"invalid regular expression {ref.source!r}: {exc}",
+                            self.context.location("reference"),
+                            hint="escape special characters (\\. \\( \\[) or test the pattern with Python's re",
+                        ) from None
+
+    def grade(self, batch: Batch) -> GraderOutput:
+        n = len(batch)
+        out = GraderOutput(scores=np.zeros(n))
+        inputs = batch.render(self.input)
+        out.absorb(inputs)
+        ref_columns = [batch.render(r) for r in self.references]
+        for rendered in ref_columns:
+            out.absorb(rendered)
+        normalize, check = self.normalize, self.check
+        negate = self.spec.operation == "ne"
+        scores = out.scores
+        regex_errors: list[int] = []
+        messages: list[str] = []
+        for i in range(n):
+            text = normalize(as_text(inputs.values[i]))
+            refs: list[str] = []
+            for column in ref_columns:
+                value = column.values[i]
+                if isinstance(value, list | tuple):
+                    refs.extend(normalize(as_text(v)) for v in value)
+                else:
+                    refs.append(normalize(as_text(value)))
+            try:
+                hit = any(check(text, ref) for ref in refs)
+            except re.error as exc:
+                regex_errors.append(i)
+                messages.append(f"invalid regular expression from the item: {exc}")
+                continue
+            scores[i] = float(hit != negate)
+        if regex_errors:
+            out.flag(ErrorFlag.other_error, regex_errors, messages)
+        return out

@@ -1,0 +1,1 @@
+"""Adapters to other tools: TRL reward functions, the pytest plugin."""

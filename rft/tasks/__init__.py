@@ -1,0 +1,1 @@
+"""Dataset builders: each task turns public data into JSONL rows that grader bundles read."""
