@@ -89,7 +89,7 @@ class BundleErrors(RftError):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
-class TemplateError(LocatedError):
+class TemplateError(BundleError):
     """A template that does not parse, or names a variable outside `item` / `sample`."""
 
 

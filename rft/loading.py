@@ -247,6 +247,8 @@ def _bundle_error(
 ) -> BundleError:
     loc = _data_path(tuple(err["loc"]), data)
     kind = err["type"]
+    if kind == "union_tag_invalid":
+        loc = (*loc, "type")
     line = None
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
@@ -257,7 +259,6 @@ def _bundle_error(
     if kind == "union_tag_invalid":
         tag = err.get("ctx", {}).get("tag", "")
         message = f"unknown grader type `{tag}`; allowed types: {', '.join(GRADER_TYPES)}"
-        location.field = (*loc, "type")
         hint = did_you_mean(tag, GRADER_TYPES) or "pick one of the allowed types"
     elif kind == "union_tag_not_found":
         message = "this grader has no `type:`"

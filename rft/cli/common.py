@@ -13,7 +13,7 @@ from rich.text import Text
 from rft.errors import RftError
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,0 +1,238 @@
+"""`rft graders ...`: validate, test, run, probe bundles and write their JSON Schemas."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from rft.cli.common import EXIT_USAGE, console, err_console, friendly_errors
+from rft.errors import DataError, Location
+
+graders_app = typer.Typer(help="Author, check and run grader bundles.", no_args_is_help=True)
+
+BundleArg = Annotated[
+    Path, typer.Argument(help="A grader bundle (YAML or JSON).", show_default=False)
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(graders_app, name="graders")
+
+
+@graders_app.command("validate")
+@friendly_errors
+def validate(
+    bundles: Annotated[list[Path], typer.Argument(help="Bundles to validate.", show_default=False)],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="JSONL rows every template must resolve against.")
+    ] = None,
+    check_endpoints: Annotated[
+        bool, typer.Option(help="Also check that judge endpoints answer.")
+    ] = False,
+) -> None:
+    """Check schema, templates and formulas; with --data, every template variable on every row."""
+    import rft
+    from rft.data import read_jsonl
+
+    rows = read_jsonl(data) if data else None
+    failed = False
+    for path in bundles:
+        reward = rft.compile(path)
+        problems = reward.check_items(rows) if rows is not None else []
+        if check_endpoints:
+            problems += _endpoint_problems(reward)
+        if problems:
+            failed = True
+            err_console.print(f"[red]✗[/] {path}: {len(problems)} problem(s)")
+            for problem in problems[:50]:
+                err_console.print(f"  {data or path}: {problem}", highlight=False, markup=False)
+            if len(problems) > 50:
+                err_console.print(f"  … and {len(problems) - 50} more")
+        else:
+            suffix = f" against {len(rows)} rows of {data}" if rows is not None else ""
+            console.print(f"[green]✓[/] {path}: valid{suffix} ({len(reward.graders())} graders)")
+        reward.close()
+    if failed:
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _endpoint_problems(reward: Any) -> list[str]:
+    problems = []
+    for name, grader in reward.graders().items():
+        if grader.spec.type in ("score_model", "label_model"):
+            from rft.judge.client import check_endpoint
+
+            problem = check_endpoint(grader.spec)
+            if problem:
+                problems.append(f"grader `{name}`: {problem}")
+    return problems
+
+
+@graders_app.command("test")
+@friendly_errors
+def test(
+    bundles: Annotated[
+        list[Path], typer.Argument(help="Bundles whose `tests:` to run.", show_default=False)
+    ],
+) -> None:
+    """Run the bundles' `tests:`; exit 1 when any fails."""
+    import rft
+    from rft.testing import run_bundle_tests
+
+    table = Table(title="grader tests", show_lines=False)
+    for column in ("bundle", "test", "score", "expected", "result"):
+        table.add_column(column)
+    passed = failed = 0
+    details: list[str] = []
+    for path in bundles:
+        bundle = rft.load_bundle(path)
+        outcomes = run_bundle_tests(bundle)
+        if not outcomes:
+            table.add_row(str(path), "(no tests)", "", "", "[yellow]none[/]")
+        for outcome in outcomes:
+            ok = outcome.passed
+            passed += ok
+            failed += not ok
+            score = "" if outcome.score is None else f"{outcome.score:.3f}"
+            table.add_row(
+                str(path),
+                outcome.title,
+                score,
+                outcome.expected,
+                "[green]pass[/]" if ok else "[red]FAIL[/]",
+            )
+            if not ok:
+                details.append(f"{path} :: {outcome.title}: " + "; ".join(outcome.problems))
+    console.print(table)
+    for line in details:
+        console.print(line, markup=False, highlight=False)
+    console.print(f"{passed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _pair(
+    items: list[dict[str, Any]], samples: list[Any], samples_path: Path
+) -> list[dict[str, Any]]:
+    """Pair samples with items: by `item_index` when the samples carry it, else line by line."""
+    if samples and all(isinstance(s, dict) and "item_index" in s for s in samples):
+        paired = []
+        for number, sample in enumerate(samples, start=1):
+            index = sample["item_index"]
+            if not isinstance(index, int) or not 0 <= index < len(items):
+                raise DataError(
+                    f"item_index {index!r} is out of range (0..{len(items) - 1})",
+                    Location(file=str(samples_path), line=number, field=("item_index",)),
+                    hint="item_index is the 0-based line number of the item in --data",
+                )
+            paired.append(items[index])
+        return paired
+    if len(samples) != len(items):
+        raise DataError(
+            f"{len(samples)} samples but {len(items)} items",
+            Location(file=str(samples_path)),
+            hint="give one sample per item in the same order, or an `item_index` field on every sample",
+        )
+    return items
+
+
+@graders_app.command("run")
+@friendly_errors
+def run(
+    bundle: BundleArg,
+    data: Annotated[Path, typer.Option("--data", help="JSONL items (dataset rows).")],
+    samples: Annotated[
+        Path,
+        typer.Option(
+            "--samples", help="JSONL model outputs: strings or {output_text, item_index?}."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the per-sample table (.csv or .parquet).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one OpenAI run-endpoint-shaped result per sample.")
+    ] = False,
+) -> None:
+    """Grade a file of model outputs and print per-grader means and error counts."""
+    import rft
+    from rft.data import read_jsonl
+
+    reward = rft.compile(bundle)
+    items = read_jsonl(data)
+    outputs = read_jsonl(samples, objects=False)
+    paired = _pair(items, outputs, samples)
+    try:
+        scores = reward.score(outputs, paired)
+    finally:
+        reward.close()
+    if as_json:
+        for i in range(len(scores)):
+            print(json.dumps(scores.to_openai(i)))
+        return
+    table = Table(title=f"{reward.name}: {len(scores)} samples in {scores.timing['total']:.3f}s")
+    table.add_column("grader")
+    table.add_column("mean", justify="right")
+    table.add_row("[bold]reward[/]", f"{scores.mean:.4f}")
+    for name, mean in scores.sub_means().items():
+        table.add_row(name, f"{mean:.4f}")
+    console.print(table)
+    counts = {k: v for k, v in scores.error_counts().items() if v}
+    skipped = int(scores.skipped.sum())
+    console.print(
+        "errors: "
+        + (", ".join(f"{k}={v}" for k, v in counts.items()) if counts else "none")
+        + (f"; skipped: {skipped}" if skipped else "")
+    )
+    if out is not None:
+        frame = scores.to_frame()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix == ".parquet":
+            frame.to_parquet(out, index=False)
+        else:
+            frame.to_csv(out, index=False)
+        console.print(f"wrote {out}")
+
+
+@graders_app.command("probe")
+@friendly_errors
+def probe(
+    bundle: BundleArg,
+    data: Annotated[
+        Path, typer.Option("--data", help="JSONL items to build adversarial answers for.")
+    ],
+    threshold: Annotated[
+        float, typer.Option(help="A probe class fails when its mean score exceeds this.")
+    ] = 0.5,
+) -> None:
+    """Grade adversarial answers (empty, echoed prompt, every candidate, injection, …); exit 1 if any scores high."""
+    import rft
+    from rft.data import read_jsonl
+    from rft.report.probes import run_probes
+
+    reward = rft.compile(bundle)
+    try:
+        report = run_probes(reward, read_jsonl(data), threshold=threshold)
+    finally:
+        reward.close()
+    console.print(report.table())
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+@graders_app.command("schema")
+@friendly_errors
+def schema(
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory to write the JSON Schemas into.")
+    ] = Path("schemas"),
+) -> None:
+    """Write the JSON Schemas of bundles (and train jobs) generated from the models."""
+    from rft.schema import write_schemas
+
+    for path in write_schemas(out):
+        console.print(f"wrote {path}")

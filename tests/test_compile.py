@@ -1,0 +1,172 @@
+"""The compiled reward function: batch contract, crash containment, TRL adapter, check_items."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import numpy as np
+import pytest
+
+import rft
+from rft.batch import Batch
+from rft.graders.base import Grader, GraderOutput
+from rft.graders.registry import register
+from rft.spec.string import StringCheckSpec
+
+BUNDLE = {
+    "type": "multi",
+    "name": "answer_check",
+    "graders": {
+        "exact": {
+            "type": "string_check",
+            "input": "{{ sample.output_text | extract_tag('answer') }}",
+            "reference": "{{ item.answer }}",
+        },
+        "mentions": {"type": "string_check", "reference": "{{ item.answer }}", "operation": "like"},
+    },
+    "calculate_output": "0.8 * exact + 0.2 * mentions",
+}
+
+
+def test_scores_object_shape_and_frame() -> None:
+    reward = rft.compile(BUNDLE)
+    result = reward.score(["<answer>4</answer>", "it is 4", "5"], [{"answer": "4"}] * 3)
+    assert result.scores.dtype == np.float64
+    np.testing.assert_allclose(result.scores, [1.0, 0.2, 0.0])
+    frame = result.to_frame()
+    assert list(frame["score"]) == pytest.approx([1.0, 0.2, 0.0])
+    assert {
+        "score.exact",
+        "score.mentions",
+        "sample_parse_error",
+        "other_error",
+        "error_message",
+    } <= set(frame.columns)
+    assert result.timing["total"] > 0 and "exact" in result.timing
+    openai = result.to_openai(1)
+    assert openai["reward"] == pytest.approx(0.2)
+    assert openai["sub_rewards"] == {"exact": 0.0, "mentions": 1.0}
+    assert set(openai["metadata"]["errors"]) >= {"sample_parse_error", "model_grader_server_error"}
+    json.dumps(openai)  # serializable
+
+
+def test_batch_equals_one_by_one() -> None:
+    reward = rft.compile(BUNDLE)
+    outputs = ["<answer>4</answer>", "4", "", "<answer>5</answer> 4", None]
+    items = [{"answer": "4"}, {"answer": "4"}, {"answer": ""}, {"answer": "4"}, {"answer": "x"}]
+    batch = reward.score(outputs, items).scores
+    single = [reward.score_one(o, i).scores[0] for o, i in zip(outputs, items, strict=True)]
+    np.testing.assert_array_equal(batch, single)
+
+
+def test_mismatched_lengths_raise() -> None:
+    with pytest.raises(ValueError, match="pair up"):
+        rft.compile(BUNDLE).score(["a"], [])
+
+
+@register("test_crashing")
+class _CrashingGrader(Grader):
+    spec_type = StringCheckSpec
+
+    def grade(self, batch: Batch) -> GraderOutput:
+        raise RuntimeError("boom")
+
+
+@register("test_nan")
+class _NanGrader(Grader):
+    spec_type = StringCheckSpec
+
+    def grade(self, batch: Batch) -> GraderOutput:
+        return GraderOutput(scores=np.array([np.nan, np.inf, -3.0, 7.0][: len(batch)]))
+
+
+def _bundle_with(type_name: str) -> rft.RewardFunction:
+    reward = rft.compile(
+        {
+            "type": "multi",
+            "graders": {
+                "ok": {"type": "string_check", "reference": "a"},
+                "bad": {"type": "string_check", "reference": "a"},
+            },
+        }
+    )
+    # Swap the implementation of one sub-grader for a misbehaving one (registry plugin path).
+    from rft.graders.registry import grader_class
+
+    multi = reward.grader
+    multi._children["bad"] = grader_class(type_name)(multi._children["bad"].spec)
+    return reward
+
+
+def test_a_crashing_grader_flags_the_batch_and_does_not_raise() -> None:
+    result = _bundle_with("test_crashing").score(["a", "b"], [{}, {}])
+    assert result.scores.tolist() == [0.5, 0.0]
+    assert result.errors["other_error"].all()
+    assert "boom" in result.messages["bad"][0]
+
+
+def test_non_finite_and_out_of_range_scores_are_sanitized() -> None:
+    result = _bundle_with("test_nan").score(["a", "a", "a", "a"], [{}] * 4)
+    assert (
+        np.isfinite(result.scores).all()
+        and (result.scores >= 0).all()
+        and (result.scores <= 1).all()
+    )
+    assert result.sub_scores["bad"].tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert result.errors["other_error"].tolist() == [True, True, False, False]
+
+
+def test_trl_reward_function_contract() -> None:
+    reward = rft.compile(BUNDLE)
+    fn = reward.for_trl()
+    assert fn.__name__ == "answer_check"
+    logged: dict[str, float] = {}
+    extra: dict[str, list] = {}
+    rewards = fn(
+        prompts=[[{"role": "user", "content": "2+2?"}]] * 2,
+        completions=[
+            [{"role": "assistant", "content": "<answer>4</answer>"}],
+            [{"role": "assistant", "content": "5"}],
+        ],
+        completion_ids=[[1], [2]],
+        answer=["4", "4"],
+        trainer_state=object(),
+        log_metric=lambda name, value: logged.__setitem__(name, value),
+        log_extra=lambda name, values: extra.__setitem__(name, values),
+    )
+    assert rewards == [1.0, 0.0]
+    assert logged == {"answer_check/exact": 0.5, "answer_check/mentions": 0.5}
+    assert extra["answer_check/exact"] == [1.0, 0.0]
+
+
+def test_trl_items_include_prompt() -> None:
+    reward = rft.compile({"type": "string_check", "input": "{{ item.prompt }}", "reference": "q"})
+    assert reward.for_trl()(prompts=["q", "r"], completions=["", ""]) == [1.0, 0.0]
+
+
+def test_async_scoring_matches_sync() -> None:
+    reward = rft.compile(BUNDLE)
+    outputs, items = ["<answer>4</answer>", "4"], [{"answer": "4"}] * 2
+    assert (
+        asyncio.run(reward.ascore(outputs, items)).scores.tolist()
+        == reward.score(outputs, items).scores.tolist()
+    )
+
+
+def test_check_items_reports_rows_and_fields() -> None:
+    reward = rft.compile(BUNDLE)
+    assert reward.check_items([{"answer": 1}]) == []
+    problems = reward.check_items([{"answer": 1}, {"answr": 1}])
+    assert problems and all(p.startswith("row 2:") and "item.answer" in p for p in problems)
+
+
+def test_core_import_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, rft; rft.compile({'type':'string_check','reference':'x'}).score(['x'],[{}]); print(sorted(m for m in ('torch','transformers','trl','httpx','matplotlib') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
