@@ -1,7 +1,8 @@
 """A batch of (sample, item) pairs, with per-batch caches shared by every grader.
 
-Templates are evaluated once per batch per template source, `output_json` is parsed at most
-once per sample and only when a template reads it.
+Grading works column-wise: a template that is a plain path (the fast path) is evaluated over
+the whole column of texts, parsed JSON values or items at once. Each template is evaluated
+once per batch, and `output_json` is parsed at most once per sample, only when read.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import orjson
 
 from rft.errors import ErrorFlag
 from rft.extraction import JsonParseError
-from rft.templates import CompiledTemplate, MissingVariable
+from rft.templates import CompiledTemplate, MissingVariable, apply_steps
 
 _FENCE_PREFIXES = ("```json", "```JSON", "```")
+_NO_JSON = object()
 
 
 def parse_output_json(text: str) -> Any:
@@ -64,9 +66,7 @@ def normalize_sample(sample: Any) -> SampleNamespace:
     if isinstance(sample, Mapping):
         if "output_text" in sample:
             fields = {k: v for k, v in sample.items() if v is not None}
-            fields["output_text"] = (
-                "" if sample["output_text"] is None else str(sample["output_text"])
-            )
+            fields["output_text"] = "" if sample["output_text"] is None else str(sample["output_text"])
             return SampleNamespace(fields)
         if "content" in sample:  # a single chat message
             return normalize_sample([sample])
@@ -102,29 +102,88 @@ class Rendered:
 class Batch:
     """The samples and items of one scoring call."""
 
-    def __init__(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any] | None]) -> None:
         if len(samples) != len(items):
             raise ValueError(f"{len(samples)} samples but {len(items)} items: they must pair up")
-        self.samples = [normalize_sample(s) for s in samples]
-        self.items = [item if item is not None else {} for item in items]
+        self._raw = samples if isinstance(samples, list) else list(samples)
+        items = items if isinstance(items, list) else list(items)
+        self.items: list[Mapping[str, Any]] = items if None not in items else [i if i is not None else {} for i in items]
+        # Plain strings (what trainers pass) skip all per-sample normalization.
+        self._samples: list[SampleNamespace] | None = None
+        if all(type(s) is str for s in self._raw):
+            self.texts: list[str] = self._raw
+        else:
+            self._samples = [normalize_sample(s) for s in self._raw]
+            self.texts = [s["output_text"] for s in self._samples]
         self._namespaces: list[dict[str, Any]] | None = None
+        self._json: tuple[list[Any], dict[int, BaseException]] | None = None
         self._rendered: dict[str, Rendered] = {}
 
     def __len__(self) -> int:
-        return len(self.samples)
+        return len(self.texts)
+
+    @property
+    def samples(self) -> list[SampleNamespace]:
+        """The `sample` namespaces (built on first use)."""
+        if self._samples is None:
+            self._samples = [SampleNamespace({"output_text": t}) for t in self.texts]
+        return self._samples
 
     @property
     def namespaces(self) -> list[dict[str, Any]]:
+        """`{"item": …, "sample": …}` per pair, for templates off the fast path."""
         if self._namespaces is None:
             self._namespaces = [
-                {"item": item, "sample": sample}
-                for item, sample in zip(self.items, self.samples, strict=True)
+                {"item": item, "sample": sample} for item, sample in zip(self.items, self.samples, strict=True)
             ]
         return self._namespaces
 
+    def json_column(self) -> tuple[list[Any], dict[int, BaseException]]:
+        """Parsed `output_json` per sample, and the samples whose text is not JSON."""
+        if self._json is None:
+            values: list[Any] = []
+            failed: dict[int, BaseException] = {}
+            overrides = self._samples
+            loads = orjson.loads
+            for i, text in enumerate(self.texts):
+                if overrides is not None and "output_json" in overrides[i]:
+                    values.append(overrides[i]["output_json"])
+                    continue
+                try:
+                    values.append(loads(text))
+                except orjson.JSONDecodeError:
+                    try:
+                        values.append(parse_output_json(text))
+                    except ValueError:
+                        failed[i] = JsonParseError("output_text is not valid JSON")
+                        values.append(None)
+            self._json = (values, failed)
+        return self._json
+
+    def _root_column(self, root: tuple[str, ...], errors: dict[int, BaseException]) -> list[Any]:
+        if root == ("item",):
+            return self.items
+        if root == ("sample", "output_text"):
+            return self.texts
+        if root == ("sample", "output_json"):
+            values, failed = self.json_column()
+            errors.update(failed)
+            return values
+        if root == ("sample",):
+            return self.samples
+        # Other sample fields (output_tools): look them up per sample.
+        column = []
+        for i, sample in enumerate(self.samples):
+            if root[1] in sample:
+                column.append(sample[root[1]])
+            else:
+                errors[i] = MissingVariable(f"sample.{root[1]}")
+                column.append(None)
+        return column
+
     def subset(self, index: Sequence[int]) -> Batch:
-        """A batch of some of these pairs (shares the parsed samples)."""
-        return Batch([self.samples[i] for i in index], [self.items[i] for i in index])
+        """A batch of some of these pairs."""
+        return Batch([self._raw[i] for i in index], [self.items[i] for i in index])
 
     def render(self, template: CompiledTemplate) -> Rendered:
         """Evaluate `template` for every sample (cached per batch by template source)."""
@@ -132,41 +191,41 @@ class Batch:
         if cached is not None:
             return cached
         n = len(self)
+        errors: dict[int, BaseException] = {}
         if template.kind == "constant":
-            result = Rendered(values=[template(self.namespaces[0] if n else {})] * n)
+            values = [template({})] * n
+        elif template.kind == "getter":
+            column = self._root_column(template.root, errors)
+            values = apply_steps(column, template.steps, template.path_text, errors)
         else:
-            values: list[Any] = [None] * n
-            missing: list[int] = []
-            parse_errors: list[int] = []
-            messages: list[str | None] | None = None
             fn = template._fn
+            values = [None] * n
             for i, namespace in enumerate(self.namespaces):
                 try:
                     values[i] = fn(namespace)
-                except MissingVariable as exc:
-                    if self.samples[i].parse_failed and template.uses_output_json:
-                        parse_errors.append(i)
-                        message = "output_text is not valid JSON"
-                    else:
-                        missing.append(i)
-                        message = f"missing template variable `{exc.path}`"
-                    messages = messages or [None] * n
-                    messages[i] = message
-                except JsonParseError as exc:
-                    parse_errors.append(i)
-                    messages = messages or [None] * n
-                    messages[i] = str(exc)
-            flags = {}
-            if missing:
-                flags[ErrorFlag.invalid_variable_error.value] = _mask(n, missing)
-            if parse_errors:
-                flags[ErrorFlag.sample_parse_error.value] = _mask(n, parse_errors)
-            result = Rendered(values=values, flags=flags, messages=messages)
+                except Exception as exc:
+                    sample = namespace["sample"]
+                    if isinstance(exc, MissingVariable) and sample.parse_failed and template.uses_output_json:
+                        exc = JsonParseError("output_text is not valid JSON")
+                    errors[i] = exc
+        result = Rendered(values=values)
+        if errors:
+            result.flags, result.messages = _classify(errors, n)
         self._rendered[template.source] = result
         return result
 
 
-def _mask(n: int, index: list[int]) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    mask[index] = True
-    return mask
+def _classify(errors: dict[int, BaseException], n: int) -> tuple[dict[str, np.ndarray], list[str | None]]:
+    """Per-sample exceptions -> error-flag masks and messages."""
+    flags: dict[str, np.ndarray] = {}
+    messages: list[str | None] = [None] * n
+    for i, exc in errors.items():
+        if isinstance(exc, MissingVariable):
+            flag, message = ErrorFlag.invalid_variable_error, f"missing template variable `{exc.path}`"
+        elif isinstance(exc, JsonParseError):
+            flag, message = ErrorFlag.sample_parse_error, str(exc)
+        else:
+            flag, message = ErrorFlag.other_error, f"template failed: {type(exc).__name__}: {exc}"
+        flags.setdefault(flag.value, np.zeros(n, dtype=bool))[i] = True
+        messages[i] = message
+    return flags, messages

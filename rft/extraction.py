@@ -35,6 +35,24 @@ def extract_tag(value: Any, tag: str = "answer") -> str | None:
     return found[-1].strip() if found else None
 
 
+def _extract_tag_column(values: list[Any], tag: str = "answer") -> list[str | None]:
+    # Column form: compile/lookup the pattern once for the whole batch.
+    findall = _tag_pattern(tag).findall
+    out: list[str | None] = []
+    append = out.append
+    for value in values:
+        text = value if type(value) is str else _text(value)
+        if text is None:
+            append(None)
+            continue
+        found = findall(text)
+        append(found[-1].strip() if found else None)
+    return out
+
+
+extract_tag.column = _extract_tag_column  # type: ignore[attr-defined]
+
+
 def boxed(value: Any) -> str | None:
     """Content of the last `\\boxed{...}` (or `\\fbox{...}`), braces balanced."""
     text = _text(value)
@@ -129,4 +147,8 @@ FILTERS = {
     "strip": strip,
     "lower": lower,
 }
-"""Filters rft adds to jinja2; all of them also run on the fast path."""
+"""Filters rft adds to jinja2; all of them also run on the fast path.
+
+A filter may carry a `column(values, *args)` attribute: the fast path then calls it once per
+batch instead of once per sample.
+"""

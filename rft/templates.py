@@ -81,6 +81,16 @@ class CompiledTemplate:
     paths: list[tuple[str | int, ...]] = field(default_factory=list)
     """Variable paths the template reads, e.g. ``("item", "gene")`` (for validation)."""
     _fn: Callable[[Mapping[str, Any]], Any] = field(repr=False, default=lambda ns: None)
+    root: tuple[str, ...] = ()
+    """Getters only: the column the path starts from: ``("item",)`` or ``("sample", field)``."""
+    steps: list[Step] = field(default_factory=list)
+    """Getters only: the key lookups and filters applied after `root`."""
+
+    @property
+    def path_text(self) -> str:
+        """`item.a.b` form of a getter's key path (for error messages)."""
+        keys = [arg for kind, arg, _ in self.steps if kind == "key"]
+        return _format_path([*self.root, *keys]) if self.root else self.source
 
     @property
     def uses_output_json(self) -> bool:
@@ -94,7 +104,7 @@ def _lookup(value: Any, key: str | int, path: str) -> Any:
     try:
         if isinstance(value, Mapping):
             return value[key]
-        if isinstance(value, Sequence) and not isinstance(value, str) and isinstance(key, int):
+        if isinstance(value, Sequence) and isinstance(key, int):
             return value[key]
     except (KeyError, IndexError):
         raise MissingVariable(path) from None
@@ -116,6 +126,41 @@ def _make_getter(
         return value
 
     return get
+
+
+def apply_steps(
+    column: list[Any], steps: Sequence[Step], path_text: str, errors: dict[int, BaseException]
+) -> list[Any]:
+    """Apply getter steps to a whole column at once; per-element failures go into `errors`.
+
+    Each step is first tried as one list comprehension (the common case: every element has
+    the key); only when that raises does it fall back to element-wise work that records
+    which samples failed. Entries already in `errors` stay failed (value None).
+    """
+    for kind, arg, args in steps:
+        if not errors:
+            try:
+                if kind == "key":
+                    column = [v[arg] for v in column]
+                elif hasattr(arg, "column"):
+                    column = arg.column(column, *args)
+                else:
+                    column = [arg(v, *args) for v in column]
+                continue
+            except Exception:  # noqa: S110 - fall through to the element-wise path
+                pass
+        out: list[Any] = []
+        for i, value in enumerate(column):
+            if i in errors:
+                out.append(None)
+                continue
+            try:
+                out.append(_lookup(value, arg, path_text) if kind == "key" else arg(value, *args))
+            except Exception as exc:
+                errors[i] = exc if isinstance(exc, MissingVariable) or kind == "filter" else MissingVariable(path_text)
+                out.append(None)
+        column = out
+    return column
 
 
 def _fast_steps(expr: nodes.Node) -> tuple[str, list[Step]] | None:
@@ -239,7 +284,13 @@ def compile_template(source: Any, location: Location | None = None) -> CompiledT
             root, steps = fast
             key_path = [root] + [arg for kind, arg, _ in steps if kind == "key"]
             fn = _make_getter(root, steps, _format_path(key_path))
-            return CompiledTemplate(source=source, kind="getter", paths=paths, _fn=fn)
+            column_root: tuple[str, ...] = (root,)
+            column_steps = steps
+            if root == "sample" and steps and steps[0][0] == "key":
+                column_root, column_steps = ("sample", str(steps[0][1])), steps[1:]
+            return CompiledTemplate(
+                source=source, kind="getter", paths=paths, _fn=fn, root=column_root, steps=column_steps
+            )
         compiled = ENV.compile_expression(single["expr"], undefined_to_none=False)
 
         def evaluate_expression(namespace: Mapping[str, Any]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -81,13 +82,31 @@ class StringCheckGrader(Grader):
         ref_columns = [batch.render(r) for r in self.references]
         for rendered in ref_columns:
             out.absorb(rendered)
+        texts = self._texts(inputs.values)
+        if len(ref_columns) == 1 and self.spec.operation in ("eq", "ne"):
+            # The common case (one reference, exact comparison): one comprehension, no per-sample branching.
+            refs = ref_columns[0].values
+            if not any(isinstance(r, list | tuple) for r in refs):
+                # Object-array == compares element-wise in C (str.__eq__), no Python loop.
+                hits = np.array(texts, dtype=object) == np.array(self._texts(refs), dtype=object)
+                out.scores = (hits != (self.spec.operation == "ne")).astype(np.float64)
+                return out
+        self._grade_general(out, texts, ref_columns)
+        return out
+
+    def _texts(self, values: list[Any]) -> list[str]:
+        if self.spec.normalize:
+            normalize = self.normalize
+            return [normalize(v) if type(v) is str else normalize(as_text(v)) for v in values]
+        return [v if type(v) is str else as_text(v) for v in values]
+
+    def _grade_general(self, out: GraderOutput, texts: list[str], ref_columns: list[Any]) -> None:
         normalize, check = self.normalize, self.check
         negate = self.spec.operation == "ne"
         scores = out.scores
         regex_errors: list[int] = []
         messages: list[str] = []
-        for i in range(n):
-            text = normalize(as_text(inputs.values[i]))
+        for i, text in enumerate(texts):
             refs: list[str] = []
             for column in ref_columns:
                 value = column.values[i]
@@ -104,4 +123,3 @@ class StringCheckGrader(Grader):
             scores[i] = float(hit != negate)
         if regex_errors:
             out.flag(ErrorFlag.other_error, regex_errors, messages)
-        return out
