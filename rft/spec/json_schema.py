@@ -18,7 +18,7 @@ class JsonSchemaSpec(GraderSpecBase):
 
     type: Literal["json_schema"] = "json_schema"
     input: Template = "{{ sample.output_text }}"
-    json_schema: dict[str, Any] | str = Field(
+    json_schema: dict[str, Any] | bool | str = Field(
         alias="schema", description="A JSON Schema, inline or a path relative to the bundle file."
     )
     partial: bool = False
