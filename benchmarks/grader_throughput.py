@@ -3,8 +3,9 @@
 For each grader type, on N synthetic (sample, item) pairs (default 100,000), in one process:
 
 - rft compiled: `rft.compile(bundle).score(samples, items)`, one call for the whole batch;
-- (a) jinja per sample: render the input/reference templates with jinja2 for every sample,
-  then apply the same rule (how a naive template-driven grader runs);
+- (a) jinja per sample: evaluate the bundle's templates with jinja2 (sandboxed, native values)
+  for every sample, parsing `output_json` per sample when a template reads it, then apply the
+  same rule (how a straightforward template-driven grader runs);
 - (b) hand-written: a plain per-sample Python function, the way TRL reward functions are
   usually written (no templates, no error flags, no breakdowns).
 
@@ -41,9 +42,9 @@ class Case:
     bundle: dict[str, Any]
     samples: list[str]
     items: list[dict[str, Any]]
-    input_template: str
-    reference_template: str
-    rule: Callable[[Any, Any], float]  # applied to rendered strings by (a)
+    input_expr: str  # the bundle's templates, as jinja expressions (native values) for (a)
+    reference_expr: str
+    rule: Callable[[Any, Any], float]  # applied to the evaluated values by (a)
     hand: Callable[[str, dict[str, Any]], float]  # (b)
 
 
@@ -77,8 +78,12 @@ def answers_data(n: int, rng: random.Random) -> tuple[list[str], list[dict[str, 
 def names_data(n: int, rng: random.Random) -> tuple[list[str], list[dict[str, Any]]]:
     samples, items = [], []
     for _ in range(n):
-        name = " ".join(rng.choice(["Ada", "Alan", "Grace", "Edsger", "Barbara", "John"]) for _ in range(2)) + " " + rng.choice(
-            ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "McCarthy"]
+        name = (
+            " ".join(
+                rng.choice(["Ada", "Alan", "Grace", "Edsger", "Barbara", "John"]) for _ in range(2)
+            )
+            + " "
+            + rng.choice(["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "McCarthy"])
         )
         noisy = "".join(c for c in name if rng.random() > 0.1)
         samples.append(noisy if rng.random() < 0.7 else name.upper())
@@ -140,9 +145,13 @@ def hand_ranked(text: str, item: dict[str, Any]) -> float:
         genes = json.loads(text)["genes"]
     except (ValueError, KeyError, TypeError):
         return 0.0
+    return rank_of(genes, item["gene"])
+
+
+def rank_of(genes: Any, gene: str) -> float:
     if not isinstance(genes, list) or len(genes) > 10:
         return 0.0
-    target = item["gene"].strip().casefold()
+    target = gene.strip().casefold()
     seen: list[str] = []
     for gene in genes:
         key = str(gene).strip().casefold()
@@ -172,14 +181,22 @@ def hand_json_schema(text: str, item: dict[str, Any]) -> float:
         data = json.loads(text)
     except ValueError:
         return 0.0
-    return float(isinstance(data, dict) and isinstance(data.get("genes"), list) and all(isinstance(g, str) for g in data["genes"]))
+    return float(
+        isinstance(data, dict)
+        and isinstance(data.get("genes"), list)
+        and all(isinstance(g, str) for g in data["genes"])
+    )
 
 
 def hand_gene_rank(text: str, item: dict[str, Any]) -> float:
     return hand_json_schema(text, item) * hand_ranked(text, item)
 
 
-GENE_SCHEMA = {"type": "object", "required": ["genes"], "properties": {"genes": {"type": "array", "items": {"type": "string"}}}}
+GENE_SCHEMA = {
+    "type": "object",
+    "required": ["genes"],
+    "properties": {"genes": {"type": "array", "items": {"type": "string"}}},
+}
 
 
 def cases(n: int) -> list[Case]:
@@ -190,34 +207,55 @@ def cases(n: int) -> list[Case]:
     genes = genes_data(n, rng)
     from rapidfuzz import fuzz
 
-    def rank_rule(rendered_input: Any, reference: Any) -> float:
-        return hand_ranked(rendered_input, {"gene": reference})
+    def rank_rule(genes: Any, reference: Any) -> float:
+        return rank_of(genes, reference)
+
+    def gene_rank_rule(document: Any, reference: Any) -> float:
+        valid = (
+            isinstance(document, dict)
+            and isinstance(document.get("genes"), list)
+            and all(isinstance(g, str) for g in document["genes"])
+        )
+        return rank_of(document["genes"], reference) if valid else 0.0
 
     return [
         Case(
             "string_check",
-            {"type": "string_check", "input": "{{ sample.output_text | extract_tag('answer') }}", "reference": "{{ item.answer }}"},
+            {
+                "type": "string_check",
+                "input": "{{ sample.output_text | extract_tag('answer') }}",
+                "reference": "{{ item.answer }}",
+            },
             *answers,
-            "{{ sample.output_text | extract_tag('answer') }}",
-            "{{ item.answer }}",
+            "sample.output_text | extract_tag('answer')",
+            "item.answer",
             lambda a, b: float(a == b),
             hand_exact,
         ),
         Case(
             "text_similarity",
-            {"type": "text_similarity", "reference": "{{ item.name }}", "evaluation_metric": "fuzzy_match"},
+            {
+                "type": "text_similarity",
+                "reference": "{{ item.name }}",
+                "evaluation_metric": "fuzzy_match",
+            },
             *names,
-            "{{ sample.output_text }}",
-            "{{ item.name }}",
+            "sample.output_text",
+            "item.name",
             lambda a, b: fuzz.ratio(a, b) / 100.0,
             hand_fuzzy,
         ),
         Case(
             "numeric",
-            {"type": "numeric", "reference": "{{ item.answer }}", "tolerance": {"abs": 1e-9, "rel": 0}, "symbolic": False},
+            {
+                "type": "numeric",
+                "reference": "{{ item.answer }}",
+                "tolerance": {"abs": 1e-9, "rel": 0},
+                "symbolic": False,
+            },
             *numbers,
-            "{{ sample.output_text }}",
-            "{{ item.answer }}",
+            "sample.output_text",
+            "item.answer",
             lambda a, b: hand_numeric(a, {"answer": b}),
             hand_numeric,
         ),
@@ -225,17 +263,22 @@ def cases(n: int) -> list[Case]:
             "json_schema",
             {"type": "json_schema", "schema": GENE_SCHEMA},
             *genes,
-            "{{ sample.output_text }}",
-            "",
+            "sample.output_text",
+            "none",
             lambda a, b: hand_json_schema(a, {}),
             hand_json_schema,
         ),
         Case(
             "ranked_list",
-            {"type": "ranked_list", "input": "{{ sample.output_text }}", "reference": "{{ item.gene }}", "max_items": 10},
+            {
+                "type": "ranked_list",
+                "input": "{{ sample.output_json.genes }}",
+                "reference": "{{ item.gene }}",
+                "max_items": 10,
+            },
             *genes,
-            "{{ sample.output_text }}",
-            "{{ item.gene }}",
+            "sample.output_json.genes",
+            "item.gene",
             rank_rule,
             hand_ranked,
         ),
@@ -243,9 +286,9 @@ def cases(n: int) -> list[Case]:
             "gene_rank (multi)",
             "graders/gene_rank.yaml",  # type: ignore[arg-type]
             *genes,
-            "{{ sample.output_text }}",
-            "{{ item.gene }}",
-            lambda a, b: hand_gene_rank(a, {"gene": b}),
+            "sample.output_json",
+            "item.gene",
+            gene_rank_rule,
             hand_gene_rank,
         ),
     ]
@@ -266,14 +309,22 @@ def run_case(case: Case, repeats: int) -> dict[str, Any]:
     samples, items = case.samples, case.items
     n = len(samples)
     env = _render_env()
-    input_t = env.from_string(case.input_template)
-    reference_t = env.from_string(case.reference_template)
+    input_t = env.compile_expression(case.input_expr, undefined_to_none=True)
+    reference_t = env.compile_expression(case.reference_expr, undefined_to_none=True)
+    needs_json = "output_json" in case.input_expr
 
     def jinja_per_sample() -> list[float]:
         out = []
         for text, item in zip(samples, items, strict=True):
-            namespace = {"item": item, "sample": {"output_text": text}}
-            out.append(case.rule(input_t.render(namespace), reference_t.render(namespace)))
+            sample: dict[str, Any] = {"output_text": text}
+            if needs_json:
+                try:
+                    sample["output_json"] = json.loads(text)
+                except ValueError:
+                    out.append(0.0)
+                    continue
+            namespace = {"item": item, "sample": sample}
+            out.append(case.rule(input_t(**namespace), reference_t(**namespace)))
         return out
 
     def hand_written() -> list[float]:
@@ -299,9 +350,13 @@ def run_case(case: Case, repeats: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=100_000, help="pairs per grader type")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of rft and (b); best is kept")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed runs of rft and (b); best is kept"
+    )
     parser.add_argument("--only", nargs="*", help="grader names to run")
     args = parser.parse_args()
     rows = []
@@ -313,7 +368,9 @@ def main() -> None:
         print(f"... {row['grader']}: {row['rft_per_s']:,.0f}/s", flush=True)
     header = f"{'grader':<20}{'rft compiled/s':>16}{'(a) jinja/s':>14}{'(b) hand/s':>13}{'vs (a)':>9}{'vs (b)':>9}{'agree (b)':>11}"
     print()
-    print(f"Grader throughput on {args.n:,} synthetic pairs (best of {args.repeats}; (a) timed once)")
+    print(
+        f"Grader throughput on {args.n:,} synthetic pairs (best of {args.repeats}; (a) timed once)"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -321,7 +378,9 @@ def main() -> None:
             f"{row['grader']:<20}{row['rft_per_s']:>16,.0f}{row['jinja_per_s']:>14,.0f}{row['hand_per_s']:>13,.0f}"
             f"{row['vs_jinja']:>8.1f}x{row['vs_hand']:>8.2f}x{row['agree_hand']:>10.1%}"
         )
-    print("\nvs (a)/(b): how many times faster rft is (>1 = rft faster). agree (b): share of identical scores.")
+    print(
+        "\nvs (a)/(b): how many times faster rft is (>1 = rft faster). agree (b): share of identical scores."
+    )
 
 
 if __name__ == "__main__":

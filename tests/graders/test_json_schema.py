@@ -61,8 +61,8 @@ def test_valid_and_invalid_answers() -> None:
     assert not result.any_error.any()
     errors = result.details["json_schema"]["schema_error"]
     assert errors[0] is None
-    assert errors[2] == "genes: 'FBN1' is not of type 'array'"
-    assert errors[3].startswith("genes/") and errors[3].endswith("is not of type 'string'")
+    assert errors[2] == 'genes: "FBN1" is not of type "array"'
+    assert errors[3].startswith("genes/") and errors[3].endswith('is not of type "string"')
     assert "required" in errors[4]
 
 
