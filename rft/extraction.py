@@ -12,7 +12,10 @@ from typing import Any
 
 import orjson
 
-_NUMBER = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-−]?\.\d+")
+# A minus sign counts only when it does not follow a digit/word ("5-3" ends in 3, not -3).
+_NUMBER = re.compile(
+    r"(?:(?<![\w).])[-−])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|(?:(?<![\w).])[-−])?\.\d+"
+)
 
 
 def _text(value: Any) -> str | None:

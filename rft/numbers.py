@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import atexit
 import functools
+import json
 import math
-import multiprocessing
+import os
 import re
+import select
+import subprocess
+import sys
 import threading
+import time
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -65,7 +69,7 @@ _PLAIN = re.compile(
 )
 _LAST_NUMBER = re.compile(
     rf"\\[dt]?frac\{{\s*[-−]?{_INT}\s*\}}\{{\s*[-−]?{_INT}\s*\}}"
-    rf"|(?:(?<![\w).])[-−])?(?:{_DECIMAL})(?:\s*/\s*{_INT}(?![.\d]))?(?:\s*\\?%)?"
+    rf"|(?:(?<![\w).])[-−])?(?:{_DECIMAL})(?:\s*/\s*{_INT}(?!\.?\d))?(?:\s*\\?%)?"
 )
 
 
@@ -147,12 +151,10 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\\(?:cdot|times|ast)\b", "*"),
         (r"\\div\b", "/"),
         (r"\\pi\b", " pi "),
-        (r"\*\*", "^"),
     )
 )
 _RELATION = re.compile(r"=|\\approx|\\equiv|\\Rightarrow|\\implies|≈")
-_TRAILING_WORDS = re.compile(r"(?:\s*\b[A-Za-z]{2,}\b\.?)+\s*$")
-_KNOWN_WORDS = re.compile(r"\s*(?:pi|sqrt)\s*", re.IGNORECASE)
+_TRAILING_WORD = re.compile(r"\s*\b([A-Za-z]{2,})\b\.?\s*$")
 
 
 def _digit(match: re.Match[str]) -> str:
@@ -175,10 +177,11 @@ def normalize(text: str) -> str:
         text = _TEXT_MACRO.sub(r" \1 ", _TEXT_MACRO.sub(r" \1 ", text))
         for pattern, replacement in _LATEX_SUBS:
             text = pattern.sub(replacement, text)
+    if "**" in text:
+        text = text.replace("**", "^")
     parts = _RELATION.split(text)
     text = parts[-1].strip()
-    trailing = _TRAILING_WORDS.search(text)
-    if trailing and not _KNOWN_WORDS.fullmatch(trailing.group()):
+    while (trailing := _TRAILING_WORD.search(text)) and trailing[1].lower() not in ("pi", "sqrt"):
         text = text[: trailing.start()]
     return text.strip().rstrip(".").strip()
 
@@ -189,8 +192,7 @@ _TOKEN = re.compile(
     rf"\s*(?:(?P<num>{_DECIMAL})|(?P<cmd>\\[A-Za-z]+)|(?P<word>[A-Za-z]+)"
     r"|(?P<op>[-+*/^(){}\[\]%!]))"
 )
-_FUNCTIONS = {"sqrt", "\\sqrt", "\\frac"}
-_CONSTANTS = {"pi": "pi", "e": "e", "\\e": "e"}
+_FUNCTIONS = {"\\sqrt", "\\frac"}
 
 
 def _tokens(text: str) -> list[tuple[str, Any]]:
@@ -208,12 +210,16 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
         if kind == "num":
             out.append(("num", _decimal(value)))
         elif kind == "word":
-            word = value.lower() if value.lower() in ("pi", "sqrt") else value
-            if word in ("pi", "sqrt"):
-                out.append(("const", "pi") if word == "pi" else ("func", "sqrt"))
-            elif len(word) == 1:
-                out.append(("const", "e") if word == "e" else ("sym", word))
-            else:
+            word = value.lower()
+            if word == "pi":
+                out.append(("const", "pi"))
+            elif word == "sqrt":
+                out.append(("func", "sqrt"))
+            elif value == "e":
+                out.append(("const", "e"))
+            elif len(value) == 1:
+                out.append(("sym", value))
+            else:  # `nan`, `inf`, `dollars`: never numbers, never implicit products of letters
                 raise _ParseError(f"unknown word {value!r}")
         elif kind == "cmd":
             if value in _FUNCTIONS:
@@ -403,21 +409,23 @@ def _power(base: Real, exp: Real) -> Real:
         if exp <= 0:
             raise _Undefined("0 to a non-positive power")
         return Fraction(0)
-    if base in (1, -1) and isinstance(exp, Fraction) and exp.denominator == 1:
-        return base ** (exp.numerator % 2 or 2) if base == -1 else Fraction(1)
-    # Bound |log2 result| = |exp| * |log2 |base|| before computing anything.
-    log2_base = _log2_abs(base)
-    if log2_base != 0 and abs(float(exp)) > _MAX_BITS / abs(log2_base):
-        raise TooLarge(f"a power beyond 10^±{MAX_DIGITS}")
-    if isinstance(base, Fraction) and isinstance(exp, Fraction) and exp.denominator == 1:
-        result = base**exp.numerator
-        _check_size(result)
-        return result
     if base < 0:
+        # Real only for integer exponents or odd-denominator fractions: (-8)^(1/3) = -2.
         if isinstance(exp, Fraction) and exp.denominator % 2 == 1:
-            return -_real(_MP.power(-_mpf(base), _mpf(exp)))
+            magnitude = _power(-base, exp)
+            return -magnitude if exp.numerator % 2 else magnitude
         raise _Undefined("a negative number to a fractional power")
+    if base == 1 or exp == 0:
+        return Fraction(1)
+    # Bound |log2 result| = |exp| * |log2 base| before computing anything (9^9^9^9 stops here).
+    log2_base = abs(_log2_abs(base))
+    if log2_base and _log2_abs(exp) + math.log2(log2_base) > math.log2(_MAX_BITS):
+        raise TooLarge(f"a power beyond 10^±{MAX_DIGITS}")
     if isinstance(base, Fraction) and isinstance(exp, Fraction):
+        if exp.denominator == 1:
+            result = base**exp.numerator
+            _check_size(result)
+            return result
         # Exact roots of perfect powers stay rational: 4^(1/2) = 2, (8/27)^(2/3) = 4/9.
         root = _exact_root(base, exp.denominator)
         if root is not None:
@@ -474,7 +482,7 @@ def evaluate(node: Node) -> Real:
         index = evaluate(node[2])
         if index == 0:
             raise _Undefined("a 0th root")
-        return _power(evaluate(node[1]), 1 / index if isinstance(index, Fraction) else 1 / index)
+        return _power(evaluate(node[1]), 1 / index)
     if kind == "sym":
         raise _ParseError("a free symbol in a constant expression")
     return _binary(kind, evaluate(node[1]), evaluate(node[2]))
@@ -676,28 +684,22 @@ class Tolerances:
     max_rel: float = 1.0
 
 
-def _score_pair(a: Real, r: Real, tol: Tolerances) -> tuple[float, float]:
-    """(score, relative error) of one candidate pair."""
-    if isinstance(a, Fraction) and isinstance(r, Fraction):
-        diff = abs(a - r)
-        if diff <= Fraction(tol.abs) + Fraction(tol.rel) * abs(r):
-            return 1.0, float(diff / abs(r)) if r and diff / abs(r) < 1 else 0.0
-        if r == 0:
-            return 0.0, math.inf
-        rel_err = diff / abs(r)
-        if tol.scale is None or rel_err > Fraction(tol.max_rel):
-            return 0.0, float(rel_err) if rel_err < 1e300 else math.inf
-        return math.exp(-float(rel_err) / tol.scale), float(rel_err)
-    x, y = _mpf(a), _mpf(r)
-    diff = abs(x - y)
-    if diff <= tol.abs + tol.rel * abs(y):
-        return 1.0, float(diff / abs(y)) if y else 0.0
-    if y == 0:
-        return 0.0, math.inf
-    rel_err = diff / abs(y)
-    if tol.scale is None or rel_err > tol.max_rel:
-        return 0.0, float(rel_err) if rel_err < 1e300 else math.inf
-    return math.exp(-float(rel_err) / tol.scale), float(rel_err)
+def _score_pair(a: Real, r: Real, tol: Tolerances) -> float:
+    """Score of one candidate pair: 1 within tolerance, else partial credit or 0."""
+    exact = isinstance(a, Fraction) and isinstance(r, Fraction)
+    if not exact:
+        a, r = _mpf(a), _mpf(r)
+    diff, size = abs(a - r), abs(r)
+    # Exact rationals compare exactly: Fraction(1e-9) is the float's exact value.
+    bound = (Fraction(tol.abs) + Fraction(tol.rel) * size) if exact else tol.abs + tol.rel * size
+    if diff <= bound:
+        return 1.0
+    if tol.scale is None or size == 0:
+        return 0.0
+    rel_err = diff / size
+    if rel_err > tol.max_rel:  # also keeps float() below away from huge values
+        return 0.0
+    return math.exp(-float(rel_err) / tol.scale)
 
 
 def score_values(answer: Parsed, reference: Parsed, tol: Tolerances) -> float:
@@ -705,7 +707,7 @@ def score_values(answer: Parsed, reference: Parsed, tol: Tolerances) -> float:
     best = 0.0
     for a in answer.values:
         for r in reference.values:
-            best = max(best, _score_pair(a, r, tol)[0])
+            best = max(best, _score_pair(a, r, tol))
             if best == 1.0:
                 return best
     return best
@@ -726,21 +728,21 @@ def _equivalent(answer: str, reference: str) -> bool | None:
     return bool(difference == 0)
 
 
-def _worker_main(conn: Any) -> None:
-    import sympy  # noqa: F401 - imported once here, before the parent is told we are ready
+def serve() -> None:
+    """The worker's loop: one JSON `[answer, reference]` per stdin line, one JSON reply per line."""
+    import sympy  # noqa: F401 - imported once, before the parent is told we are ready
 
-    conn.send("ready")
-    while True:
+    out = sys.stdout.buffer
+    out.write(b"ready\n")
+    out.flush()
+    for line in sys.stdin.buffer:
         try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        try:
-            conn.send(("ok", _equivalent(*job)))
+            answer, reference = json.loads(line)
+            reply: dict[str, Any] = {"ok": _equivalent(answer, reference)}
         except Exception as exc:  # anything sympy raises is a value for the parent
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write(json.dumps(reply).encode() + b"\n")
+        out.flush()
 
 
 class SympyTimeout(TimeoutError):
@@ -750,33 +752,62 @@ class SympyTimeout(TimeoutError):
 class SympyWorker:
     """One reusable sympy process with a wall-clock bound per job; thread-safe, no signals.
 
-    A job that runs past its bound gets its process killed; the next job starts a fresh one
-    (start-up, ~1 s to import sympy, is not counted against any job's bound).
+    A plain subprocess (`python -c "…serve()"`) speaking JSON lines, rather than
+    multiprocessing: spawn/forkserver re-import the caller's `__main__`, which re-runs a user
+    script that lacks an `if __name__ == "__main__"` guard, and fork is unsafe with threads.
+    A job past its bound gets the process killed; the next job starts a fresh one (the start,
+    about a second to import sympy, is not counted against any job's bound).
     """
 
     def __init__(self, startup_timeout: float = 60.0) -> None:
         self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pending = b""
         self._startup_timeout = startup_timeout
 
+    def _readline(self, timeout: float) -> bytes | None:
+        """One reply line, or None when none arrived within `timeout` seconds."""
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise EOFError("the sympy worker process exited")
+            self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        return line
+
     def _start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")  # fork is unsafe in threaded programs
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="rft-sympy")
-        process.start()
-        child.close()
-        if not parent.poll(self._startup_timeout) or parent.recv() != "ready":
-            process.kill()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+        self._pending = b""
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from rft.numbers import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        try:
+            ready = self._readline(self._startup_timeout)
+        except EOFError:
+            ready = None
+        if ready != b"ready":
+            self._stop()
             raise RuntimeError("the sympy worker process did not start")
-        self._process, self._conn = process, parent
 
     def _stop(self) -> None:
         if self._process is not None:
             self._process.kill()
-            self._process.join(timeout=5)
-            self._conn.close()
-        self._process = self._conn = None
+            self._process.wait(timeout=5)
+            for stream in (self._process.stdin, self._process.stdout):
+                if stream is not None:
+                    stream.close()
+        self._process = None
 
     def equivalent(self, answer: str, reference: str, timeout: float) -> bool | None:
         """True when sympy simplifies `answer - reference` to 0; None when either does not parse.
@@ -784,28 +815,27 @@ class SympyWorker:
         Raises `SympyTimeout` past `timeout` seconds and RuntimeError when sympy failed.
         """
         with self._lock:
-            if self._process is None or not self._process.is_alive():
+            if self._process is None or self._process.poll() is not None:
                 self._stop()
                 self._start()
+            assert self._process is not None and self._process.stdin is not None
             try:
-                self._conn.send((answer, reference))
-                ready = self._conn.poll(timeout)
+                self._process.stdin.write(json.dumps([answer, reference]).encode() + b"\n")
+                self._process.stdin.flush()
+                line = self._readline(timeout)
             except (OSError, EOFError):
                 self._stop()
                 raise RuntimeError("the sympy worker process died") from None
-            if not ready:
+            if line is None:
                 self._stop()
                 raise SympyTimeout(f"sympy took more than {timeout:g}s")
-            try:
-                status, value = self._conn.recv()
-            except (OSError, EOFError):
-                self._stop()
-                raise RuntimeError("the sympy worker process died") from None
-            if status == "error":
-                raise RuntimeError(value)
-            return value
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return reply["ok"]
 
     def close(self) -> None:
+        """Kill the worker process (a later job starts a new one)."""
         with self._lock:
             self._stop()
 
@@ -828,6 +858,3 @@ def sympy_worker() -> SympyWorker:
 def symbolic_equivalent(answer: str, reference: str, timeout: float) -> bool | None:
     """Memoized `SympyWorker.equivalent` (timeouts and failures raise and are not cached)."""
     return sympy_worker().equivalent(answer, reference, timeout)
-
-
-ScoreFn = Callable[[Parsed, Parsed], float]

@@ -13,7 +13,9 @@ class Tolerance(SpecModel):
     """|answer - reference| <= abs + rel * |reference| passes."""
 
     abs: float = Field(default=1e-9, ge=0)
-    rel: float = Field(default=1e-9, ge=0)
+    rel: float = Field(
+        default=0.0, ge=0, description="0 by default: large integers compare exactly."
+    )
 
 
 class PartialCredit(SpecModel):
