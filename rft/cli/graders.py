@@ -219,7 +219,7 @@ def probe(
         report = run_probes(reward, read_jsonl(data), threshold=threshold)
     finally:
         reward.close()
-    console.print(report.table())
+    report.render(console, details=details or not report.passed)
     if not report.passed:
         raise typer.Exit(1)
 

@@ -1,0 +1,277 @@
+"""What the validation report says: metrics, checks, curves, histograms and the worst items.
+
+`build_report(run)` turns a run directory (`rft.report.run.Run`) into a `Document`;
+`write_report` renders it as `report.md` (+ figures) and a self-contained `report.html`.
+Metrics are recomputed from the per-sample table, so a rebuilt report reflects the current
+thresholds and `--group-by` fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rft.report import plots
+from rft.report.document import Checks, Document, Figure, Heading, Paragraph, clip, table
+from rft.report.metrics import (
+    DEFAULT_PASS_THRESHOLD,
+    Interval,
+    grader_columns,
+    per_item,
+    summarize,
+    summarize_groups,
+)
+from rft.report.quality import Check, frame_checks, history_checks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rft.report.history import History
+    from rft.report.run import Run
+
+WORST_ITEMS = 10
+
+
+def interval_text(data: dict[str, Any]) -> str:
+    """`0.512 [0.471, 0.553]` from an `Interval.to_dict()`."""
+    return str(Interval(**data)) if data.get("n") else "–"
+
+
+def headline_table(summary: dict[str, Any]) -> list[list[Any]]:
+    """metric | value rows for a summary from `metrics.summarize`."""
+    level = summary["reward"].get("level", 0.95)
+    rows: list[list[Any]] = [
+        [f"mean reward [{level:.0%} CI over items]", interval_text(summary["reward"])],
+        [f"pass rate (score >= {summary['pass_threshold']})", summary["pass_rate"]],
+    ]
+    rows += [[f"mean `{name}`", value] for name, value in summary["graders"].items()]
+    if summary.get("skipped"):
+        rows.append(["skipped (no reward)", summary["skipped"]])
+    rows += [[f"error rate `{flag}`", rate] for flag, rate in summary["errors"].items()]
+    rows.append(["items × samples", f"{summary['n_items']} × {summary['samples_per_item']}"])
+    return rows
+
+
+def _at_k_block(summary: dict[str, Any]) -> list[Any]:
+    at_k = summary.get("at_k") or {}
+    if not at_k.get("pass"):
+        return []
+    rows = [[f"{j}", at_k["mean"][j], at_k["best"][j], at_k["pass"][j]] for j in at_k["pass"]]
+    return [
+        Heading("Over the k samples per item"),
+        table(
+            ["k", "mean@k", "best@k", "pass@k"],
+            rows,
+            "mean@k: mean reward of the first k samples; best@k: mean of the best of them; "
+            f"pass@k: chance that one of k samples scores >= {summary['pass_threshold']} "
+            "(unbiased estimator).",
+        ),
+    ]
+
+
+def _ranked_block(summary: dict[str, Any]) -> list[Any]:
+    ranked = summary.get("ranked") or {}
+    if not ranked:
+        return []
+    rows = [[g, m["top@1"], m["top@5"], m["top@max"], m["mrr"]] for g, m in ranked.items()]
+    return [
+        Heading("Ranked lists"),
+        table(
+            ["grader", "top@1", "top@5", "top@max", "MRR"],
+            rows,
+            "Share of samples with the right answer first, in the first 5, anywhere in the list; "
+            "mean reciprocal rank.",
+        ),
+    ]
+
+
+def _group_block(groups: dict[str, dict[str, dict[str, Any]]]) -> list[Any]:
+    blocks: list[Any] = []
+    for field, by_value in groups.items():
+        graders = sorted({g for s in by_value.values() for g in s["graders"]})
+        rows = [
+            [value, s["n_items"], interval_text(s["reward"]), s["pass_rate"]]
+            + [s["graders"].get(g) for g in graders]
+            for value, s in by_value.items()
+        ]
+        blocks += [
+            Heading(f"By `{field}`"),
+            table([field, "items", "mean reward [CI]", "pass rate", *graders], rows),
+        ]
+    return blocks
+
+
+def _worst_items(frame: pd.DataFrame, limit: int = WORST_ITEMS) -> list[list[Any]]:
+    """The lowest-scoring items, each shown by its lowest-scoring sample."""
+    graders = grader_columns(frame)
+    item_means = per_item(frame).sort_values(kind="stable").head(limit)
+    rows = []
+    for item_index, mean in item_means.items():
+        samples = frame[frame["item_index"] == item_index].sort_values("score", kind="stable")
+        worst = samples.iloc[0]
+        rows.append(
+            [
+                int(item_index),
+                clip(worst["prompt"]),
+                clip(worst["output_text"]),
+                clip(worst["reference"], 120),
+                float(mean),
+                *[float(worst[c]) for c in graders.values()],
+                clip(worst.get("error_message") or "", 120),
+            ]
+        )
+    return rows
+
+
+def _worst_block(frame: pd.DataFrame) -> list[Any]:
+    graders = list(grader_columns(frame))
+    return [
+        Heading("Worst items"),
+        table(
+            ["item", "prompt", "output", "reference", "item mean", *graders, "error"],
+            _worst_items(frame),
+            f"The {WORST_ITEMS} items with the lowest mean reward, each with its worst sample.",
+        ),
+    ]
+
+
+def _before_after(history: History) -> list[Any]:
+    """Bars of the first vs last logged value of the valid (else train) reward and graders."""
+    series = {"reward": history.valid_reward or history.train_reward}
+    graders = history.valid_graders or history.train_graders
+    series |= dict(graders)
+    labels, before, after = [], [], []
+    for label, column in series.items():
+        if not column:
+            continue
+        _steps, values = history.series(column)
+        if len(values) >= 2:
+            labels.append(label)
+            before.append(values[0])
+            after.append(values[-1])
+    if not labels:
+        return []
+    split = "valid" if history.valid_reward or history.valid_graders else "train"
+    png = plots.grouped_bars(
+        labels,
+        {"first logged step": before, "last logged step": after},
+        title=f"Before and after training ({split})",
+        ylabel="mean score",
+    )
+    return [Figure(png, f"Before and after training ({split} split)", "before_after")]
+
+
+def _checks_block(checks: Sequence[Check]) -> list[Any]:
+    if not checks:
+        return []
+    ordered = sorted(checks, key=lambda c: c.status != "warn")
+    n_warn = sum(c.status == "warn" for c in checks)
+    return [
+        Heading("Grader quality and reward-hacking checks"),
+        Paragraph(
+            f"{n_warn} warning(s). Thresholds are documented in rft.report.quality; a warning is a "
+            "prompt to look at the samples, not a verdict."
+        ),
+        Checks(list(ordered)),
+    ]
+
+
+def _probe_block(probes: dict[str, Any]) -> list[Any]:
+    rows = [
+        [p["name"], p["mean"], p["max"], p["share_above"], p["verdict"]]
+        for p in probes.get("classes", [])
+    ]
+    return [
+        Heading("Adversarial probes"),
+        table(
+            ["probe", "mean score", "max score", "share above threshold", "verdict"],
+            rows,
+            f"Threshold {probes.get('threshold')}: generated answers that should score low.",
+        ),
+    ]
+
+
+def build_report(
+    run: Run,
+    *,
+    group_by: Sequence[str] = (),
+    threshold: float | None = None,
+) -> tuple[Document, dict[str, Any]]:
+    """The report of a run and the metrics it shows (JSON-ready, as written to metrics.json)."""
+    from rft.eval.table import item_field
+
+    settings = run.settings
+    threshold = (
+        threshold
+        if threshold is not None
+        else settings.get("pass_threshold", DEFAULT_PASS_THRESHOLD)
+    )
+    group_by = list(group_by) or list(settings.get("group_by", []))
+    doc = Document(f"rft report: {run.name}")
+    described = ", ".join(
+        f"{k} {settings[k]}"
+        for k in ("model", "outputs", "grader", "data", "samples")
+        if settings.get(k)
+    )
+    if described:
+        doc.add(Paragraph(described))
+    metrics: dict[str, Any] = {}
+    checks: list[Check] = []
+    frame = run.frame
+    if frame is not None and len(frame):
+        summary = summarize(frame, threshold=threshold)
+        groups = {
+            field: summarize_groups(frame, field, item_field(frame, field), threshold=threshold)
+            for field in group_by
+        }
+        checks += frame_checks(frame, summary)
+        metrics |= {"summary": summary, "groups": groups}
+        doc.add(Heading("Headline"), table(["metric", "value"], headline_table(summary)))
+        doc.add(*_at_k_block(summary), *_ranked_block(summary), *_group_block(groups))
+    if run.history is not None:
+        checks += history_checks(run.history)
+    metrics["checks"] = [c.to_dict() for c in checks]
+    doc.add(*_checks_block(checks))
+    if run.probes:
+        doc.add(*_probe_block(run.probes))
+    if run.history is not None:
+        doc.add(Heading("Training"))
+        for i, (caption, png) in enumerate(plots.training_curves(run.history)):
+            doc.add(Figure(png, caption, f"training_{i}"))
+        doc.add(*_before_after(run.history))
+    if frame is not None and len(frame):
+        columns = {"reward": "score"} | grader_columns(frame)
+        doc.add(
+            Heading("Score distributions"),
+            Figure(plots.score_histograms(frame, columns), "Score histograms", "histograms"),
+        )
+        unit = "tokens" if "length_tokens" in frame else "chars"
+        doc.add(
+            Figure(
+                plots.length_vs_reward(frame[f"length_{unit}"], frame["score"], unit=unit),
+                "Reward against completion length",
+                "length_vs_reward",
+            )
+        )
+        doc.add(*_worst_block(frame))
+    return doc, metrics
+
+
+def write_report(doc: Document, out_dir: Path, stem: str = "report") -> list[Path]:
+    """Write `<stem>.md` (with a figures folder) and `<stem>.html`; returns their paths."""
+    from rft.report.html import write_html
+    from rft.report.markdown import write_markdown
+
+    return [write_markdown(doc, out_dir, stem), write_html(doc, out_dir, stem)]
+
+
+def rebuild_report(
+    run_dir: str | Path, *, group_by: Sequence[str] = (), threshold: float | None = None
+) -> list[Path]:
+    """`rft report RUN_DIR`: rebuild report.md / report.html from the files in the run folder."""
+    from rft.report.run import load_run
+
+    run = load_run(run_dir)
+    doc, _ = build_report(run, group_by=group_by, threshold=threshold)
+    return write_report(doc, Path(run_dir))

@@ -1,0 +1,252 @@
+"""`rft report compare A B`: paired per-item deltas between two runs, and the items that flipped.
+
+Items are paired on `item_id` when both tables have one, else on (prompt, reference). Each
+item's score in a run is the mean over its samples; the delta is B − A, with a paired
+bootstrap interval over items. An item *flipped* when its mean crossed the pass threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rft.errors import DataError
+from rft.report import plots
+from rft.report.build import headline_table, interval_text
+from rft.report.document import Document, Figure, Heading, Paragraph, clip, table
+from rft.report.metrics import (
+    DEFAULT_PASS_THRESHOLD,
+    Interval,
+    grader_columns,
+    paired_bootstrap,
+    summarize,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rft.report.run import Run
+
+FLIPS_SHOWN = 10
+
+
+@dataclass
+class Comparison:
+    """Run A (before) against run B (after) on the items both evaluated."""
+
+    a: Run
+    b: Run
+    paired: pd.DataFrame
+    """One row per paired item: key, prompt, reference, a/b mean score per grader, outputs."""
+    reward: Interval
+    graders: dict[str, Interval]
+    threshold: float
+    unpaired: tuple[int, int]
+    """Items only in A, only in B."""
+
+    @property
+    def improved(self) -> pd.DataFrame:
+        p = self.paired
+        return p[(p["a.score"] < self.threshold) & (p["b.score"] >= self.threshold)]
+
+    @property
+    def regressed(self) -> pd.DataFrame:
+        p = self.paired
+        return p[(p["a.score"] >= self.threshold) & (p["b.score"] < self.threshold)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": str(self.a.path),
+            "b": str(self.b.path),
+            "paired_items": len(self.paired),
+            "only_in_a": self.unpaired[0],
+            "only_in_b": self.unpaired[1],
+            "pass_threshold": self.threshold,
+            "reward_delta": self.reward.to_dict(),
+            "grader_deltas": {g: i.to_dict() for g, i in self.graders.items()},
+            "improved": len(self.improved),
+            "regressed": len(self.regressed),
+        }
+
+
+def _item_key(frame: pd.DataFrame, use_ids: bool) -> pd.Series:
+    if use_ids:
+        return frame["item_id"].astype(str)
+    return frame["prompt"].astype(str) + "\x1f" + frame["reference"].astype(str)
+
+
+def _per_item(frame: pd.DataFrame, use_ids: bool) -> pd.DataFrame:
+    """Per item: mean score per grader, and the first sample's output and score."""
+    kept = frame[~frame["skipped"].astype(bool)] if "skipped" in frame else frame
+    kept = kept.assign(_key=_item_key(kept, use_ids))
+    columns = ["score", *grader_columns(frame).values()]
+    means = kept.groupby("_key")[columns].mean()
+    first = kept.sort_values(["item_index", "sample_index"]).groupby("_key").first()
+    means["output"] = first["output_text"]
+    means["first_score"] = first["score"]
+    means["prompt"] = first["prompt"]
+    means["reference"] = first["reference"]
+    return means
+
+
+def compare_runs(
+    a_dir: str | Path, b_dir: str | Path, *, threshold: float | None = None, seed: int = 0
+) -> Comparison:
+    """Pair the items of two run directories and compute the deltas (B − A)."""
+    from rft.report.run import load_run
+
+    a, b = load_run(a_dir), load_run(b_dir)
+    for run in (a, b):
+        if run.frame is None:
+            raise DataError(
+                f"{run.path} has no per-sample table to compare",
+                hint=f"evaluate it first: `rft eval --model <checkpoint> --data valid.jsonl "
+                f"--grader BUNDLE --out {run.path / 'eval'}`",
+            )
+    fa, fb = a.frame, b.frame
+    assert fa is not None and fb is not None
+    if threshold is None:
+        threshold = float(a.settings.get("pass_threshold", DEFAULT_PASS_THRESHOLD))
+    use_ids = "item_id" in fa and "item_id" in fb
+    ia, ib = _per_item(fa, use_ids), _per_item(fb, use_ids)
+    shared = ia.index.intersection(ib.index)
+    if not len(shared):
+        raise DataError(
+            f"{a.path} and {b.path} have no item in common",
+            hint="compare evaluations of the same data file",
+        )
+    paired = ia.loc[shared].add_prefix("a.").join(ib.loc[shared].add_prefix("b."))
+    paired = paired.assign(
+        prompt=paired["a.prompt"],
+        reference=paired["a.reference"],
+        delta=paired["b.score"] - paired["a.score"],
+    ).drop(columns=["a.prompt", "b.prompt", "a.reference", "b.reference"])
+    paired.index.name = "key"
+    paired = paired.reset_index()
+    reward = paired_bootstrap(paired["a.score"], paired["b.score"], seed=seed)
+    graders = {
+        name: paired_bootstrap(paired[f"a.{col}"], paired[f"b.{col}"], seed=seed)
+        for name, col in grader_columns(fa).items()
+        if f"b.{col}" in paired
+    }
+    return Comparison(
+        a=a,
+        b=b,
+        paired=paired,
+        reward=reward,
+        graders=graders,
+        threshold=threshold,
+        unpaired=(len(ia.index.difference(shared)), len(ib.index.difference(shared))),
+    )
+
+
+def _flip_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    ordered = frame.reindex(frame["delta"].abs().sort_values(ascending=False).index)
+    return [
+        [
+            clip(r["prompt"], 200),
+            clip(r["reference"], 80),
+            clip(r["a.output"], 200),
+            r["a.score"],
+            clip(r["b.output"], 200),
+            r["b.score"],
+        ]
+        for _, r in ordered.head(FLIPS_SHOWN).iterrows()
+    ]
+
+
+def comparison_document(comparison: Comparison) -> Document:
+    """The comparison report: headline deltas, before/after bars, the items that flipped."""
+    c = comparison
+    a_name, b_name = c.a.name, c.b.name
+    doc = Document(f"rft compare: {a_name} → {b_name}")
+    verdict = (
+        "B is better"
+        if c.reward.low > 0
+        else "B is worse"
+        if c.reward.high < 0
+        else "no clear difference"
+    )
+    doc.add(
+        Paragraph(
+            f"{len(c.paired)} paired items ({c.unpaired[0]} only in A, {c.unpaired[1]} only in B). "
+            f"Mean reward change B − A: {c.reward} ({c.reward.level:.0%} paired bootstrap): {verdict}."
+        ),
+        Heading("Deltas (B − A)"),
+        table(
+            ["metric", "A", "B", "B − A [CI]", "interval excludes 0"],
+            [
+                [
+                    "reward" if name == "score" else f"`{name}`",
+                    float(c.paired[f"a.{col}"].mean()),
+                    float(c.paired[f"b.{col}"].mean()),
+                    str(interval),
+                    "yes" if interval.excludes_zero else "no",
+                ]
+                for name, col, interval in [("score", "score", c.reward)]
+                + [
+                    (g, gc, c.graders[g])
+                    for g, gc in grader_columns(c.a.frame).items()
+                    if g in c.graders
+                ]
+            ],
+            "Per-item means over each run's samples, paired by item.",
+        ),
+    )
+    assert c.a.frame is not None and c.b.frame is not None
+    sa = summarize(c.a.frame, threshold=c.threshold)
+    sb = summarize(c.b.frame, threshold=c.threshold)
+    ha, hb = headline_table(sa), headline_table(sb)
+    rows = [[ra[0], ra[1], rb[1]] for ra, rb in zip(ha, hb, strict=False) if ra[0] == rb[0]]
+    doc.add(Heading("Each run on its own"), table(["metric", f"A: {a_name}", f"B: {b_name}"], rows))
+    labels = ["reward", *c.graders]
+    cols = ["score", *[grader_columns(c.a.frame)[g] for g in c.graders]]
+    doc.add(
+        Figure(
+            plots.grouped_bars(
+                labels,
+                {
+                    f"A: {a_name}": [float(c.paired[f"a.{x}"].mean()) for x in cols],
+                    f"B: {b_name}": [float(c.paired[f"b.{x}"].mean()) for x in cols],
+                },
+                title="Before and after",
+                ylabel="mean score over paired items",
+            ),
+            "Before (A) and after (B)",
+            "before_after",
+        ),
+        Figure(
+            plots.delta_histogram(c.paired["delta"], a="A", b="B"),
+            "Per-item reward change",
+            "deltas",
+        ),
+    )
+    columns = ["prompt", "reference", "A output", "A item mean", "B output", "B item mean"]
+    doc.add(
+        Heading(f"Improved items ({len(c.improved)})"),
+        Paragraph(
+            f"Item mean crossed the pass threshold {c.threshold} upwards; first sample shown."
+        ),
+        table(columns, _flip_rows(c.improved)),
+        Heading(f"Regressed items ({len(c.regressed)})"),
+        Paragraph(f"Item mean fell below the pass threshold {c.threshold}; first sample shown."),
+        table(columns, _flip_rows(c.regressed)),
+    )
+    return doc
+
+
+def write_comparison(comparison: Comparison, out_dir: Path) -> list[Path]:
+    """Write compare.md (+ figures), compare.html and compare.json under `out_dir`."""
+    import json
+
+    from rft.report.build import write_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = write_report(comparison_document(comparison), out_dir, stem="compare")
+    path = out_dir / "compare.json"
+    path.write_text(json.dumps(comparison.to_dict(), indent=2), encoding="utf-8")
+    return [*files, path]
+
+
+__all__ = ["Comparison", "compare_runs", "comparison_document", "interval_text", "write_comparison"]

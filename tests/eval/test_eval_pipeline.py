@@ -1,0 +1,143 @@
+"""`rft eval` on answers files and on a tiny model: table, metrics.json and report files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from rft.cli.main import app
+from rft.data import read_jsonl
+from rft.errors import ConfigError, DataError
+from rft.eval import EvalConfig, evaluate
+from rft.eval.table import read_outputs
+
+
+def _answers(items: list[dict], right: set[int]) -> list[str]:
+    return [f"<answer>{it['answer'] if i in right else 'x'}</answer>" for i, it in enumerate(items)]
+
+
+def test_eval_of_an_outputs_file_writes_table_metrics_and_report(task) -> None:
+    items = read_jsonl(task["data"])
+    rows = [
+        {"item_index": i, "output_text": text}
+        for _ in range(2)
+        for i, text in enumerate(_answers(items, {0, 1, 2}))
+    ]
+    outputs = task["dir"] / "answers.jsonl"
+    outputs.write_text("\n".join(json.dumps(r) for r in rows))
+    out = task["dir"] / "run"
+    result = evaluate(
+        EvalConfig(
+            data=task["data"], grader=task["bundle"], out=out, outputs=outputs, group_by=["level"]
+        )
+    )
+    names = {p.name for p in result.files}
+    assert names == {"samples.parquet", "samples.csv", "metrics.json", "report.md", "report.html"}
+    frame = pd.read_parquet(out / "samples.parquet")
+    assert len(frame) == 12 and list(frame.columns[:4]) == [
+        "item_index",
+        "sample_index",
+        "item_id",
+        "prompt",
+    ]
+    assert {"score.exact", "score.shown", "reference", "length_chars", "item_json"} <= set(frame)
+    assert frame.loc[frame["item_index"] == 1, "reference"].iloc[0] == "2"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["summary"]["reward"]["estimate"] == pytest.approx(0.5)
+    assert metrics["summary"]["graders"]["exact"] == pytest.approx(0.5)
+    assert metrics["summary"]["at_k"]["pass"]["2"] == pytest.approx(0.5)
+    assert set(metrics["groups"]["level"]) == {"0", "1"}
+    assert metrics["run"]["samples"] == 2 and metrics["kind"] == "eval"
+
+
+def test_outputs_files_in_every_accepted_form(task, tmp_path: Path) -> None:
+    items = read_jsonl(task["data"])
+    texts = _answers(items, {0})
+    by_id = tmp_path / "by_id.csv"
+    pd.DataFrame({"id": [it["id"] for it in items][::-1], "completion": texts[::-1]}).to_csv(
+        by_id, index=False
+    )
+    assert [a[0] for a in read_outputs(by_id, items)] == texts
+    ordered = tmp_path / "ordered.json"
+    ordered.write_text(
+        json.dumps([{"output_text": [{"role": "assistant", "content": t}]} for t in texts])
+    )
+    assert [a[0] for a in read_outputs(ordered, items)] == texts
+    missing = tmp_path / "missing.jsonl"
+    missing.write_text(json.dumps({"item_index": 0, "output_text": "a"}))
+    with pytest.raises(DataError, match="have no answer"):
+        read_outputs(missing, items)
+    no_text = tmp_path / "no_text.jsonl"
+    no_text.write_text(json.dumps({"item_index": 0, "answer": "a"}))
+    with pytest.raises(DataError, match="no answer column"):
+        read_outputs(no_text, items)
+
+
+def test_a_previous_eval_table_is_a_valid_outputs_file(task) -> None:
+    items = read_jsonl(task["data"])
+    first = task["dir"] / "first.jsonl"
+    first.write_text("\n".join(json.dumps({"output_text": t}) for t in _answers(items, {1, 2})))
+    a = evaluate(EvalConfig(task["data"], task["bundle"], task["dir"] / "a", outputs=first))
+    b = evaluate(
+        EvalConfig(
+            task["data"],
+            task["bundle"],
+            task["dir"] / "b",
+            outputs=task["dir"] / "a" / "samples.parquet",
+        )
+    )
+    assert b.metrics["summary"]["reward"] == a.metrics["summary"]["reward"]
+
+
+def test_config_errors() -> None:
+    with pytest.raises(ConfigError, match="exactly one"):
+        EvalConfig(Path("d"), Path("g"), Path("o"))
+    with pytest.raises(ConfigError, match="samples"):
+        EvalConfig(Path("d"), Path("g"), Path("o"), model="m", samples=0)
+
+
+def test_eval_cli_reports_a_bad_outputs_file_cleanly(task) -> None:
+    bad = task["dir"] / "bad.jsonl"
+    bad.write_text("not json\n")
+    args = ["eval", "--data", str(task["data"]), "--grader", str(task["bundle"])]
+    result = CliRunner().invoke(
+        app, [*args, "--outputs", str(bad), "--out", str(task["dir"] / "o")]
+    )
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+
+
+@pytest.mark.slow
+def test_eval_cli_samples_k_answers_from_a_tiny_model(task) -> None:
+    pytest.importorskip("torch")
+    from rft.train.tiny_model import build_tiny_model, corpus_from_jsonl
+
+    model = task["dir"] / "tiny"
+    texts = [*corpus_from_jsonl([task["data"]]), "<answer></answer>"]
+    build_tiny_model(texts, model, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64)
+    out = task["dir"] / "tiny-eval"
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--model", str(model),
+            "--data", str(task["data"]),
+            "--grader", str(task["bundle"]),
+            "--samples", "3",
+            "--max-new-tokens", "6",
+            "--batch-size", "4",
+            "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "mean reward" in result.output
+    frame = pd.read_parquet(out / "samples.parquet")
+    assert len(frame) == 18 and frame.groupby("item_index").size().eq(3).all()
+    assert frame["length_tokens"].between(0, 6).all()
+    assert (frame["length_tokens"] > 0).any()  # a random model still writes something
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["run"]["model"] == str(model) and "3" in metrics["summary"]["at_k"]["pass"]
+    assert (out / "report.html").stat().st_size > 10_000

@@ -1,0 +1,156 @@
+"""The report: rebuilt from a run folder, self-contained, and clean in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+from typer.testing import CliRunner
+
+from rft.cli.main import app
+from rft.report import plots
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+def _chromium() -> str | None:
+    return next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
+
+
+def render_in_chromium(page: Path, screenshot: Path, profile: Path) -> list[str]:
+    """Open `page` headless, save a 1200x2000 screenshot, return its console messages."""
+    binary = _chromium()
+    assert binary is not None
+    result = subprocess.run(
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={screenshot}",
+            "--window-size=1200,2000",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Chromium logs every console message (errors and uncaught exceptions included) as
+    # `...:INFO:CONSOLE(<line>)] "<message>", source: <url> (<line>)` on stderr.
+    return [
+        line for line in result.stderr.splitlines() if re.search(r":CONSOLE\b|:CONSOLE\(", line)
+    ]
+
+
+def _history(run: Path) -> None:
+    rows = []
+    for step in range(1, 31):
+        rows.append(
+            {
+                "step": step,
+                "train/reward": 0.2 + step / 60,
+                "train/graders/exact": 0.2 + step / 60,
+                "train/completion_length": 30 + step,
+                "train/zero_variance_share": 0.4,
+            }
+        )
+        if step % 10 == 0:
+            rows.append({"step": step, "valid/reward": 0.2 + step / 70, "valid/graders/exact": 0.3})
+    (run / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+
+@pytest.fixture
+def full_run(make_run) -> Path:
+    """An eval run folder that also holds a training history and saved probes."""
+    run = make_run("rl", accuracy=0.7, group_by=["level"])
+    _history(run)
+    (run / "probes.json").write_text(
+        json.dumps(
+            {
+                "threshold": 0.5,
+                "classes": [
+                    {
+                        "name": "empty",
+                        "mean": 0.0,
+                        "max": 0.0,
+                        "share_above": 0.0,
+                        "verdict": "pass",
+                    }
+                ],
+            }
+        )
+    )
+    result = CliRunner().invoke(app, ["report", str(run)])
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_report_rebuild_has_every_section(full_run: Path) -> None:
+    markdown = (full_run / "report.md").read_text()
+    for section in (
+        "## Headline",
+        "## Over the k samples per item",
+        "## By `level`",
+        "## Grader quality and reward-hacking checks",
+        "## Adversarial probes",
+        "## Training",
+        "## Score distributions",
+        "## Worst items",
+    ):
+        assert section in markdown, section
+    assert "mean reward [95% CI over items]" in markdown
+    figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    assert len(figures) >= 6 and all((full_run / f).exists() for f in figures)
+    html = (full_run / "report.html").read_text()
+    # Self-contained: every image is embedded, nothing is fetched.
+    assert html.count("data:image/png;base64,") == len(figures)
+    assert not re.search(r"""(src|href)=["'](?!data:)""", html)
+    assert "<script" not in html
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (.ci/run installs it)")
+def test_report_opens_in_headless_chromium_without_console_errors(full_run: Path, tmp_path) -> None:
+    shot = tmp_path / "report.png"
+    messages = render_in_chromium(full_run / "report.html", shot, tmp_path / "profile")
+    assert messages == []
+    image = Image.open(shot).convert("L")
+    assert image.size == (1200, 2000)
+    stats = ImageStat.Stat(image)
+    assert stats.stddev[0] > 20  # text, tables and plots, not a blank page
+    assert image.getextrema()[0] < 60  # some dark ink (text) on the page
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (.ci/run installs it)")
+def test_console_error_detection_works(tmp_path) -> None:
+    page = tmp_path / "bad.html"
+    page.write_text('<html><body><script>console.error("boom"); missing();</script></body></html>')
+    messages = render_in_chromium(page, tmp_path / "bad.png", tmp_path / "profile")
+    assert any("boom" in m for m in messages) and any("missing" in m for m in messages)
+
+
+def test_plots_refuse_unlabelled_axes() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("step")
+    with pytest.raises(ValueError, match="unlabelled"):
+        plots._png(fig)
+    png = plots.line_chart({"a": ([0, 1], [0, 1])}, title="t", xlabel="x", ylabel="y")
+    assert png.startswith(b"\x89PNG")
