@@ -208,6 +208,9 @@ def probe(
     threshold: Annotated[
         float, typer.Option(help="A probe class fails when its mean score exceeds this.")
     ] = 0.5,
+    details: Annotated[
+        bool, typer.Option("--details", help="Also show each class's highest-scoring items.")
+    ] = False,
 ) -> None:
     """Grade adversarial answers (empty, echoed prompt, every candidate, injection, …); exit 1 if any scores high."""
     import rft
@@ -219,7 +222,7 @@ def probe(
         report = run_probes(reward, read_jsonl(data), threshold=threshold)
     finally:
         reward.close()
-    report.render(console, details=details or not report.passed)
+    report.render(console, details=details)
     if not report.passed:
         raise typer.Exit(1)
 
