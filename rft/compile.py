@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from rft._async import run_sync
 from rft.batch import Batch
 from rft.errors import ERROR_FLAGS, LocatedError
 from rft.graders.base import CompileContext, Grader, GraderOutput, arun_grader, run_grader
@@ -55,7 +55,7 @@ class RewardFunction:
     def score(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> Scores:
         """Grade a batch (synchronously; judge graders still run their calls concurrently)."""
         if self.is_concurrent:
-            return _run_coroutine(self.ascore(samples, items))
+            return run_sync(self.ascore(samples, items))
         start = time.perf_counter()
         batch = Batch(samples, items)
         output = run_grader(self.grader, batch)
@@ -187,18 +187,6 @@ class RewardFunction:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _run_coroutine(coro: Any) -> Any:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    # Called from inside a running loop (a notebook, an async trainer): run in a helper thread.
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def compile_bundle(

@@ -66,7 +66,7 @@ def _endpoint_problems(reward: Any) -> list[str]:
         if grader.spec.type in ("score_model", "label_model"):
             from rft.judge.client import check_endpoint
 
-            problem = check_endpoint(grader.spec)
+            problem = check_endpoint(grader.spec, base_dir=reward.bundle.base_dir)
             if problem:
                 problems.append(f"grader `{name}`: {problem}")
     return problems

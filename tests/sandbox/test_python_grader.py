@@ -1,0 +1,228 @@
+"""The `python` grader: OpenAI's contract, run in sandboxed worker processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+import rft
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SOURCE = """
+def grade(sample, item):
+    return 1.0 if sample["output_text"].strip() == str(item["answer"]) else 0.0
+"""
+
+
+def python_bundle(source: str, **fields):
+    return {"type": "python", "name": "py", "source": source, "timeout_s": 2, **fields}
+
+
+def test_scores_with_warm_workers_reused_across_batches():
+    with rft.compile(python_bundle(SOURCE, workers=2)) as reward:
+        s = reward.score(["42", "41", " 42 "], [{"answer": 42}] * 3)
+        assert s.scores.tolist() == [1.0, 0.0, 1.0]
+        pool = reward.grader.pool
+        pids = {w.proc.pid for w in pool._workers}
+        reward.score(["1"] * 20, [{"answer": 1}] * 20)
+        assert {w.proc.pid for w in pool._workers} == pids and len(pids) == 2
+    assert pool.workers == 0  # close() ends them
+
+
+def test_sample_fields_follow_openai_contract():
+    source = """
+def grade(sample, item):
+    ok = sample["output_json"] == {"a": [1]} and sample["output_tools"] is None
+    return float(ok and item["nested"]["k"] == "v")
+"""
+    with rft.compile(python_bundle(source)) as reward:
+        s = reward.score(['{"a": [1]}', "not json"], [{"nested": {"k": "v"}}] * 2)
+    assert s.scores.tolist() == [1.0, 0.0]
+    assert not s.any_error.any()
+
+
+HOSTILE = """
+import os, socket, subprocess
+
+def grade(sample, item):
+    kind = sample["output_text"]
+    if kind == "loop":
+        while True:
+            pass
+    if kind == "alloc":
+        block = bytearray(4 * 1024**3)
+    if kind == "forkbomb":
+        while True:
+            os.fork()
+    if kind == "bigfile":
+        with open("big.bin", "wb") as f:
+            for _ in range(2048):
+                f.write(b"0" * (1 << 20))
+    if kind == "env":
+        return 1.0 if "RFT_TEST_SECRET" in os.environ or len(os.environ) > 1 else 0.5
+    if kind == "socket":
+        s = socket.socket()
+        s.connect(("127.0.0.1", item["port"]))
+    if kind == "subprocess":
+        subprocess.run(["sh", "-c", "true"])
+    if kind == "print":
+        print("x" * 100000)
+        os.write(1, b"garbage on the protocol?")
+    return 1.0
+"""
+
+CASES = [
+    ("loop", "python_grader_runtime_error", "timed out"),
+    ("alloc", "python_grader_runtime_error", "MemoryError"),
+    ("forkbomb", "python_grader_runtime_error", "os.fork"),
+    ("bigfile", "python_grader_runtime_error", "File too large"),
+    ("socket", "python_grader_runtime_error", "socket"),
+    ("subprocess", "python_grader_runtime_error", "subprocess"),
+]
+
+
+@pytest.mark.parametrize(("kind", "flag", "text"), CASES)
+def test_runaway_code_is_stopped_and_the_batch_carries_on(kind, flag, text):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.05)
+        port = listener.getsockname()[1]
+        items = [{"port": port}] * 4
+        with rft.compile(python_bundle(HOSTILE, timeout_s=1, workers=1)) as reward:
+            start = time.perf_counter()
+            s = reward.score(["ok", kind, "ok", "ok"], items)
+            elapsed = time.perf_counter() - start
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing ever connected
+    assert elapsed < 4
+    assert s.scores.tolist() == [1.0, 0.0, 1.0, 1.0]
+    assert s.errors[flag].tolist() == [False, True, False, False]
+    assert text in s.first_message(1)
+
+
+def test_environment_is_empty_and_secrets_are_not_inherited(monkeypatch):
+    monkeypatch.setenv("RFT_TEST_SECRET", "hunter2")
+    with rft.compile(python_bundle(HOSTILE)) as reward:
+        s = reward.score(["env"], [{}])
+    assert s.scores.tolist() == [0.5] and not s.any_error.any()
+
+
+def test_printing_does_not_corrupt_the_protocol():
+    with rft.compile(python_bundle(HOSTILE, workers=1)) as reward:
+        s = reward.score(["print", "ok"], [{}, {}])
+    assert s.scores.tolist() == [1.0, 1.0] and not s.any_error.any()
+
+
+def test_working_directory_is_a_private_temporary_directory():
+    source = """
+import os
+def grade(sample, item):
+    return 1.0 if os.path.basename(os.getcwd()).startswith("rft-python-") and not os.listdir(".") else 0.0
+"""
+    with rft.compile(python_bundle(source)) as reward:
+        assert reward.score(["x"], [{}]).scores.tolist() == [1.0]
+
+
+def test_cpu_time_limit():
+    source = """
+def grade(sample, item):
+    if sample["output_text"] == "spin":
+        while True:
+            pass
+    return 1.0
+"""
+    with rft.compile(python_bundle(source, timeout_s=20, cpu_time_s=1, workers=1)) as reward:
+        start = time.perf_counter()
+        s = reward.score(["spin", "ok"], [{}, {}])
+    assert time.perf_counter() - start < 5
+    assert s.errors["python_grader_runtime_error"].tolist() == [True, False]
+    assert "CPU time limit" in s.first_message(0)
+    assert s.scores[1] == 1.0
+
+
+BAD_VALUES = """
+def grade(sample, item):
+    kind = sample["output_text"]
+    return {"nan": float("nan"), "inf": float("inf"), "str": "0.5", "none": None,
+            "high": 1.5, "low": -0.1, "zero": 1 / 0 if kind == "div" else 0.0,
+            "div": 1 / 0 if kind == "div" else 0.0, "ok": 0.25, "exit": exit(3) if kind == "exit" else 0}[kind]
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("nan", "not a finite number"),
+        ("inf", "not a finite number"),
+        ("str", "not a number"),
+        ("none", "not a number"),
+        ("high", "outside [0, 1]"),
+        ("low", "outside [0, 1]"),
+        ("div", "ZeroDivisionError: division by zero"),
+        ("exit", "SystemExit: 3"),
+    ],
+)
+def test_invalid_results_are_runtime_errors_with_the_last_traceback_line(kind, text):
+    with rft.compile(python_bundle(BAD_VALUES, workers=1)) as reward:
+        s = reward.score([kind, "ok"], [{}, {}])
+    assert s.errors["python_grader_runtime_error"].tolist() == [True, False]
+    assert text in s.first_message(0)
+    assert s.scores.tolist() == [0.0, 0.25]
+
+
+def test_crashed_worker_is_replaced_and_flagged_as_server_error():
+    source = """
+import os
+def grade(sample, item):
+    if sample["output_text"] == "crash":
+        os._exit(7)
+    return 1.0
+"""
+    with rft.compile(python_bundle(source, workers=1)) as reward:
+        s = reward.score(["ok", "crash", "ok", "crash", "ok"], [{}] * 5)
+    assert s.errors["python_grader_server_error"].tolist() == [False, True, False, True, False]
+    assert "exit code 7" in s.first_message(1)
+    assert s.scores.tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
+    assert s.usage["python_worker_restarts"] == 2
+
+
+def test_on_error_skip_gives_trl_none():
+    with rft.compile(python_bundle(BAD_VALUES, on_error="skip")) as reward:
+        assert reward(["nan", "ok"], [{}, {}]) == [None, 0.25]
+
+
+def test_source_problems_are_load_errors():
+    with pytest.raises(rft.BundleError, match="does not parse"):
+        rft.compile(python_bundle("def grade(sample, item)\n    return 1"))
+    with pytest.raises(rft.BundleError, match="does not define `grade`"):
+        rft.compile(python_bundle("def score(sample, item):\n    return 1"))
+
+
+def test_source_failing_at_import_flags_every_sample():
+    with rft.compile(
+        python_bundle("import no_such_module_xyz\ndef grade(s, i):\n    return 1")
+    ) as reward:
+        s = reward.score(["a", "b"], [{}, {}])
+    assert s.errors["python_grader_runtime_error"].all()
+    assert "No module named 'no_such_module_xyz'" in s.first_message(0)
+
+
+def test_workers_do_not_run_in_the_trainer_process():
+    source = "import os\ndef grade(sample, item):\n    return 1.0 if os.getppid() == item['parent'] else 0.0"
+    with rft.compile(python_bundle(source)) as reward:
+        assert reward.score(["x"], [{"parent": os.getpid()}]).scores.tolist() == [1.0]
+
+
+def test_python_example_bundle_tests_pass():
+    bundle = rft.load_bundle(ROOT / "graders" / "python_example.yaml")
+    tests = list(bundle.tests())
+    assert tests
+    with rft.compile(bundle) as reward:
+        s = reward.score([t.sample.output_text for _, _, t in tests], [t.item for _, _, t in tests])
+    assert s.scores.tolist() == [t.expect for _, _, t in tests]
