@@ -70,6 +70,12 @@ class GraderOutput:
             for i, text in zip(idx.tolist(), texts, strict=True):
                 self.messages[i] = text
 
+    def render(self, batch: Batch, template: CompiledTemplate) -> Rendered:
+        """Evaluate a template over the batch and take over its failures as this grader's flags."""
+        rendered = batch.render(template)
+        self.absorb(rendered)
+        return rendered
+
     def absorb(self, rendered: Rendered) -> None:
         """Take over the flags and messages of an evaluated template."""
         for name, mask in rendered.flags.items():

@@ -169,8 +169,7 @@ class JsonSchemaGrader(Grader):
             )
             parse_errors = [(i, str(exc)) for i, exc in failed.items()]
             return instances, parse_errors
-        rendered = batch.render(self.input)
-        out.absorb(rendered)
+        rendered = out.render(batch, self.input)
         failed = rendered.failed
         parse = self._parse_strings
         for i, value in enumerate(rendered.values):

@@ -76,10 +76,8 @@ class NumericGrader(Grader):
     def grade(self, batch: Batch) -> GraderOutput:
         n = len(batch)
         out = GraderOutput(scores=np.zeros(n))
-        inputs = batch.render(self.input)
-        references = batch.render(self.reference)
-        out.absorb(inputs)
-        out.absorb(references)
+        inputs = out.render(batch, self.input)
+        references = out.render(batch, self.reference)
         failed = out.failed
         symbolic = self.spec.symbolic
         scores = out.scores

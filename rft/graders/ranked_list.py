@@ -186,17 +186,13 @@ class RankedListGrader(Grader):
     def grade(self, batch: Batch) -> GraderOutput:
         n = len(batch)
         out = GraderOutput(scores=np.zeros(n))
-        inputs = batch.render(self.input)
-        out.absorb(inputs)
+        inputs = out.render(batch, self.input)
         ref_columns = []
         if self._constant_refs is None:
-            ref_columns = [batch.render(r) for r in self.references]
-            for column in ref_columns:
-                out.absorb(column)
+            ref_columns = [out.render(batch, r) for r in self.references]
         alias_column = None
         if self.aliases is not None:
-            alias_column = batch.render(self.aliases)
-            out.absorb(alias_column)
+            alias_column = out.render(batch, self.aliases)
         spec = self.spec
         normalize, scoring, k = self.normalize, spec.scoring, spec.k
         decay, discount = spec.decay, self._discount

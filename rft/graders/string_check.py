@@ -77,11 +77,8 @@ class StringCheckGrader(Grader):
     def grade(self, batch: Batch) -> GraderOutput:
         n = len(batch)
         out = GraderOutput(scores=np.zeros(n))
-        inputs = batch.render(self.input)
-        out.absorb(inputs)
-        ref_columns = [batch.render(r) for r in self.references]
-        for rendered in ref_columns:
-            out.absorb(rendered)
+        inputs = out.render(batch, self.input)
+        ref_columns = [out.render(batch, r) for r in self.references]
         texts = self._texts(inputs.values)
         if len(ref_columns) == 1 and self.spec.operation in ("eq", "ne"):
             # The common case (one reference, exact comparison): one comprehension, no per-sample branching.

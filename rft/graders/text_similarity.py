@@ -186,10 +186,8 @@ class TextSimilarityGrader(Grader):
     def grade(self, batch: Batch) -> GraderOutput:
         n = len(batch)
         out = GraderOutput(scores=np.zeros(n))
-        inputs = batch.render(self.input)
-        references = batch.render(self.reference)
-        out.absorb(inputs)
-        out.absorb(references)
+        inputs = out.render(batch, self.input)
+        references = out.render(batch, self.reference)
         normalize = self.normalize
         hyps = [normalize(as_text(v)) for v in inputs.values]
         refs = [normalize(as_text(v)) for v in references.values]
