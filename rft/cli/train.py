@@ -1,0 +1,65 @@
+"""`rft train JOB.yaml [--resume]`: reinforcement fine-tuning with a grader bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from rft.cli.common import console, friendly_errors
+
+
+def train(
+    job: Path = typer.Argument(..., help="Job YAML (see schemas/train_job.schema.json)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint."),
+    check: bool = typer.Option(
+        False, "--check", help="Only validate the job, grader and data; load no model."
+    ),
+) -> None:
+    """Train a model against a grader bundle: SFT warm-up, then GRPO, RLOO or PPO."""
+    from rft.train.run import prepare
+
+    if check:
+        prepared = prepare(job)
+        console.print(
+            f"ok: {len(prepared.data.train.rows)} train rows, {len(prepared.data.valid.rows)} "
+            f"valid rows, grader `{prepared.reward.name}`, method {prepared.job.method}"
+        )
+        return
+    _run(job, resume)
+
+
+@friendly_errors
+def _run(job: Path, resume: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rft.train.run import run
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=console,
+        transient=False,
+    )
+    with progress:
+        summary = run(job, resume=resume, progress=progress, console=console)
+
+    def fmt(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    console.print(
+        f"{summary.method}: validation reward {fmt(summary.start_reward)} at start -> "
+        f"{fmt(summary.final_reward)} after {summary.steps} steps (best {fmt(summary.best_reward)}); "
+        f"warm-up {summary.warmup_seconds:.0f}s, RL {summary.rl_seconds:.0f}s"
+    )
+    console.print(f"run folder: {summary.output_dir}  (metrics.jsonl, best/, final/, checkpoints/)")
+    if summary.interrupted:
+        raise typer.Exit(130)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `rft train` to the app."""
+    app.command("train")(friendly_errors(train))

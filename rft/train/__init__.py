@@ -1,0 +1,21 @@
+"""`rft train`: reinforcement fine-tuning of a language model against a grader bundle.
+
+Flow: job YAML (`config.py`) -> data + grader checks (`data.py`) -> optional SFT warm-up ->
+eval at step 0 -> GRPO / RLOO (`trainers.py`, reward = `rewards.TrainReward`) or PPO
+(reward model = `rewards.GraderRewardModel`) with evals and checkpoints (`callbacks.py`).
+
+Run folder (`output_dir`):
+
+    job.json               the validated job, paths resolved
+    metrics.jsonl          warmup / eval / train records, one JSON object per line (metrics.py)
+    warmup/                the SFT warm-up model (+ rft_warmup_done.json when complete)
+    checkpoints/checkpoint-N/   model, optimizer, scheduler, RNG and trainer state at each eval
+                           (PPO adds value_model/); the last two are kept
+    best/                  the model with the best validation reward so far (+ rft_best.json)
+    final/                 the model at the end of RL
+    summary.json           start / final / best validation reward, steps, seconds
+
+`rft train JOB --resume` reuses a finished warm-up, drops metrics after the last complete
+checkpoint and continues from it. `config.py`, `data.py`, `layout.py` and `metrics.py` import
+no torch, transformers or TRL, so jobs and data are checked before any heavy import.
+"""

@@ -1,0 +1,224 @@
+"""The trainer callback that makes a TRL run an rft run.
+
+Per step it writes a `train` record (reward, per-grader means, error-flag rates, loss, and
+the seconds spent sampling / grading / training) to `metrics.jsonl`; every `eval_interval`
+steps it grades greedy completions of the validation rows, writes an `eval` record, asks the
+trainer for a checkpoint, and copies the model to `best/` when validation reward improves.
+A SIGINT asks for a checkpoint at the end of the current step, then stops the run.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from rft.train.evaluation import evaluate
+from rft.train.metrics import MetricsLog
+from rft.train.rewards import StepStats
+
+# TRL's log keys (GRPO/RLOO, then PPO) for the few numbers every train record carries.
+_LOG_KEYS = {
+    "loss": ("loss", "loss/policy_avg"),
+    "kl": ("kl", "objective/kl"),
+    "entropy": ("entropy", "policy/entropy_avg"),
+    "learning_rate": ("learning_rate", "lr"),
+    "completion_length": ("completions/mean_length",),
+    "value_loss": ("loss/value_avg",),
+}
+
+
+class TrainingInterrupted(Exception):
+    """Raised after the checkpoint that a SIGINT asked for has been written."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(f"interrupted: saved a checkpoint at step {step}")
+        self.step = step
+
+
+class RftCallback(TrainerCallback):
+    """Metrics, evals, best model, progress and SIGINT handling for GRPO, RLOO and PPO.
+
+    Args:
+        policy: the model being trained (evaluated in place).
+        tokenizer: its tokenizer.
+        reward: the compiled bundle.
+        valid_rows: validation rows used at each eval.
+        metrics: the run's metrics log.
+        stats: the per-step sampling/grading record shared with the reward wrappers.
+        eval_interval: steps between evals (and checkpoints).
+        total_steps: the run's last step (always evaluated and checkpointed).
+        max_new_tokens: generation budget at eval.
+        best_dir: where the best model so far is saved.
+        best_reward: the best validation reward so far (when resuming).
+        start_step: the step the trainer starts from (PPO restarts its own counter at 0).
+        on_progress: called after each step with (step, record) for the display.
+        save_extra: called with (checkpoint folder) after the trainer saved one (PPO's value model).
+    """
+
+    def __init__(
+        self,
+        *,
+        policy: Any,
+        tokenizer: Any,
+        reward: Any,
+        valid_rows: Sequence[Mapping[str, Any]],
+        metrics: MetricsLog,
+        stats: StepStats,
+        eval_interval: int,
+        total_steps: int,
+        max_new_tokens: int,
+        best_dir: Path,
+        best_reward: float | None = None,
+        start_step: int | None = None,
+        on_progress: Callable[[int, dict[str, Any]], None] | None = None,
+        save_extra: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.tokenizer = tokenizer
+        self.reward = reward
+        self.valid_rows = list(valid_rows)
+        self.metrics = metrics
+        self.stats = stats
+        self.eval_interval = eval_interval
+        self.total_steps = total_steps
+        self.max_new_tokens = max_new_tokens
+        self.best_dir = best_dir
+        self.best_reward = best_reward
+        self.start_step = start_step
+        self.on_progress = on_progress
+        self.save_extra = save_extra
+        self.interrupted = False
+        self._mark = time.perf_counter()
+        self._logs: dict[int, dict[str, Any]] = {}
+        self._timing: dict[int, dict[str, Any]] = {}
+        self._previous_handler: Any = None
+
+    # -- SIGINT ----------------------------------------------------------------------------
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self.interrupted:  # a second Ctrl-C: stop now, without a checkpoint
+            raise KeyboardInterrupt
+        self.interrupted = True
+
+    def install_signal_handler(self) -> None:
+        self._previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
+
+    def restore_signal_handler(self) -> None:
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGINT, self._previous_handler)
+            self._previous_handler = None
+
+    # -- trainer events --------------------------------------------------------------------
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.start_step is not None:
+            # PPO counts from 0 on every train(); continue the numbering of a resumed run.
+            state.global_step = self.start_step
+            if hasattr(state, "episode"):
+                state.episode = self.start_step * args.batch_size
+        self.stats.reset()
+        self._mark = time.perf_counter()
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        if not logs or "train_runtime" in logs:
+            return
+        step = state.global_step
+        self._logs[step] = dict(logs)
+        self._flush(step)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        step = state.global_step
+        now = time.perf_counter()
+        total = now - self._mark
+        summary = self.stats.summary()
+        summary["seconds"] = {
+            "sampling": round(self.stats.sampling, 4),
+            "grading": round(self.stats.grading, 4),
+            "training": round(max(total - self.stats.sampling - self.stats.grading, 0.0), 4),
+            "step": round(total, 4),
+        }
+        self._timing[step] = summary
+        self._flush(step)
+        self.stats.reset()
+        if step % self.eval_interval == 0 or step >= self.total_steps or self.interrupted:
+            if step % self.eval_interval == 0 or step >= self.total_steps:
+                self.run_eval(step)
+            control.should_save = True
+        if self.interrupted:
+            control.should_training_stop = True
+        # Eval time is not part of the next step's timing.
+        self.stats.reset()
+        self._mark = time.perf_counter()
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if self.save_extra is not None and checkpoint.is_dir():
+            self.save_extra(checkpoint)
+        if self.interrupted:
+            raise TrainingInterrupted(state.global_step)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _flush(self, step: int) -> None:
+        # A step's record needs both the trainer's log and our timing; their order differs
+        # between TRL trainers (GRPO logs after on_step_end, PPO before).
+        if step not in self._logs or step not in self._timing:
+            return
+        logs = self._logs.pop(step)
+        record: dict[str, Any] = {"type": "train", "step": step}
+        timing = self._timing.pop(step)
+        record["reward"] = timing.get("reward")
+        for key, names in _LOG_KEYS.items():
+            for name in names:
+                if name in logs:
+                    record[key] = logs[name]
+                    break
+        record["graders"] = timing.get("graders", {})
+        record["errors"] = timing.get("errors", {})
+        record["seconds"] = timing["seconds"]
+        self.metrics.append(record)
+        if self.on_progress is not None:
+            self.on_progress(step, record)
+
+    def run_eval(self, step: int, phase: str = "rl") -> dict[str, Any]:
+        """Evaluate now, log an `eval` record, and save `best/` when the reward improved."""
+        result = evaluate(
+            self.policy,
+            self.tokenizer,
+            self.valid_rows,
+            self.reward,
+            max_new_tokens=self.max_new_tokens,
+        )
+        record = {"type": "eval", "step": step, "phase": phase, **result}
+        improved = result["reward"] is not None and (
+            self.best_reward is None or result["reward"] > self.best_reward
+        )
+        record["best"] = bool(improved)
+        self.metrics.append(record)
+        if improved:
+            self.best_reward = result["reward"]
+            save_best(self.policy, self.tokenizer, self.best_dir, step, result["reward"])
+        if self.on_progress is not None:
+            self.on_progress(step, record)
+        return record
+
+
+def save_best(model: Any, tokenizer: Any, best_dir: Path, step: int, reward: float) -> None:
+    """Write the model to `best_dir` (atomically enough: a marker file is written last)."""
+    best_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(best_dir)
+    tokenizer.save_pretrained(best_dir)
+    (best_dir / "rft_best.json").write_text(json.dumps({"step": step, "reward": reward}) + "\n")
+
+
+def read_best(best_dir: Path) -> float | None:
+    """The validation reward of the saved best model, if any."""
+    marker = best_dir / "rft_best.json"
+    if not marker.is_file():
+        return None
+    return float(json.loads(marker.read_text())["reward"])

@@ -1,0 +1,246 @@
+"""The `rft train` job file: a YAML mapping validated by pydantic (JSON Schema in `schemas/`).
+
+    model: runs/arithmetic/tiny-model        # local folder or Hugging Face id
+    train_file: data/train.jsonl
+    valid_file: data/valid.jsonl
+    grader: grader.yaml
+    method: grpo                             # grpo | rloo | ppo
+    hyperparameters: {n_epochs: 1, batch_size: 8, learning_rate_multiplier: 1.0, ...}
+    warmup: {n_epochs: 12, target: "{{ item.answer }}"}
+    output_dir: runs/arithmetic
+
+Relative paths are resolved against the job file's folder. Every problem is reported with
+the file, the line and the field, before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from rft.errors import ConfigError, Location, did_you_mean
+
+Method = Literal["grpo", "rloo", "ppo"]
+
+# Base learning rates, multiplied by `learning_rate_multiplier` (as OpenAI's fine-tuning API
+# does with its own base). RL on a from-scratch tiny model (<= 1M parameters) needs a rate
+# like pretraining's; a 1B+ instruct model needs ~1e-6. Between the two the base rate is
+# interpolated log-linearly in the parameter count. SFT warm-up uses 10x the RL rate.
+TINY_PARAMS, LARGE_PARAMS = 1e6, 1e9
+TINY_RL_RATE, LARGE_RL_RATE = 3e-4, 1e-6
+WARMUP_RATE_FACTOR = 10.0
+
+
+def base_learning_rate(n_params: int, *, warmup: bool = False) -> float:
+    """The base learning rate for a model of `n_params` parameters (RL, or SFT warm-up).
+
+    3e-4 at <= 1M parameters, 1e-6 at >= 1B, log-linear in between; SFT warm-up uses 10x.
+    """
+    n = min(max(float(n_params), TINY_PARAMS), LARGE_PARAMS)
+    frac = math.log(n / TINY_PARAMS) / math.log(LARGE_PARAMS / TINY_PARAMS)
+    rate = math.exp(
+        math.log(TINY_RL_RATE) + frac * (math.log(LARGE_RL_RATE) - math.log(TINY_RL_RATE))
+    )
+    return rate * (WARMUP_RATE_FACTOR if warmup else 1.0)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Hyperparameters(_Strict):
+    """RL hyperparameters, named as OpenAI's fine-tuning API names them where it has a name."""
+
+    n_epochs: float = Field(
+        1.0, gt=0, description="Passes over the training prompts (one step = `batch_size` prompts)."
+    )
+    max_steps: int | None = Field(
+        None, ge=1, description="Stop after this many RL steps (caps `n_epochs`)."
+    )
+    batch_size: int = Field(8, ge=1, description="Prompts per RL step.")
+    learning_rate_multiplier: float = Field(
+        1.0,
+        gt=0,
+        description="Multiplies the base rate: 3e-4 for <=1M parameters, 1e-6 for >=1B, "
+        "log-linear in between (see rft.train.config.base_learning_rate).",
+    )
+    eval_interval: int = Field(
+        50, ge=1, description="Evaluate on the validation set (and checkpoint) every N steps."
+    )
+    eval_samples: int | None = Field(
+        200, ge=1, description="Validation rows used per evaluation (all rows when null)."
+    )
+    seed: int = Field(0, description="Seed of sampling, shuffling and initialisation.")
+    num_generations: int = Field(
+        8,
+        ge=2,
+        description="Completions sampled per prompt (the group of GRPO/RLOO); PPO samples one "
+        "completion for each of `batch_size * num_generations` prompts, the same number.",
+    )
+    max_completion_tokens: int = Field(8, ge=1, description="Generation budget per completion.")
+    beta: float = Field(0.0, ge=0, description="KL penalty coefficient towards the start model.")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature during training.")
+
+
+class Warmup(_Strict):
+    """Supervised warm-up before RL: SFT on a target rendered from each training row."""
+
+    n_epochs: float = Field(0.0, ge=0, description="SFT epochs; 0 skips the warm-up.")
+    target: str = Field(
+        "{{ item.answer }}", description="Template of the SFT target, over the row as `item`."
+    )
+    batch_size: int = Field(32, ge=1, description="Rows per SFT step.")
+    learning_rate_multiplier: float = Field(
+        1.0, gt=0, description="Multiplies the SFT base rate (10x the RL base rate)."
+    )
+
+
+class JobConfig(_Strict):
+    """An `rft train` job."""
+
+    model: str = Field(description="Local model folder or Hugging Face model id.")
+    train_file: Path = Field(
+        description="JSONL rows with `messages` or `prompt`, plus grader fields."
+    )
+    valid_file: Path = Field(description="JSONL validation rows (same format).")
+    grader: Path = Field(description="Grader bundle (YAML or JSON).")
+    method: Method = Field("grpo", description="RL algorithm: grpo, rloo or ppo.")
+    hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
+    warmup: Warmup = Field(default_factory=Warmup)
+    output_dir: Path = Field(Path("runs/train"), description="Run folder (see rft.train).")
+    use_cpu: bool | None = Field(
+        None, description="Force CPU training; by default CPU is used when no GPU is visible."
+    )
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> JobConfig:
+        hp = self.hyperparameters
+        if hp.eval_interval > (hp.max_steps or hp.eval_interval):
+            raise ValueError(
+                f"hyperparameters.eval_interval ({hp.eval_interval}) is larger than max_steps ({hp.max_steps})"
+            )
+        return self
+
+    def resolve_paths(self, base_dir: Path) -> JobConfig:
+        """Paths relative to the job file's folder made absolute (a local `model` too)."""
+        out = self.model_copy()
+
+        def fix(p: Path) -> Path:
+            return p if p.is_absolute() else (base_dir / p).resolve()
+
+        out.train_file = fix(self.train_file)
+        out.valid_file = fix(self.valid_file)
+        out.grader = fix(self.grader)
+        out.output_dir = fix(self.output_dir)
+        local = base_dir / self.model
+        if not Path(self.model).is_absolute() and (
+            local.exists() or self.model.startswith((".", "/")) or self.model.count("/") != 1
+        ):
+            out.model = str(local.resolve())
+        return out
+
+
+def _line_map(text: str) -> dict[tuple[str, ...], int]:
+    """(key path) -> 1-based line of every mapping key in a YAML document."""
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = (*path, str(key.value))
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _fields_of(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = JobConfig
+    for part in loc[:-1]:
+        annotation = model.model_fields.get(str(part))
+        target = getattr(annotation, "annotation", None) if annotation else None
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            model = target
+        else:
+            return []
+    return list(model.model_fields)
+
+
+def parse_job(data: Any, *, file: str | None = None, text: str | None = None) -> JobConfig:
+    """Validate a job mapping; raises one ConfigError listing every problem with its line."""
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"a job file must be a YAML mapping, got {type(data).__name__}",
+            Location(file=file, line=1),
+            hint="start with `model: ...`, `train_file: ...`, `valid_file: ...`, `grader: ...`",
+        )
+    try:
+        return JobConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = _line_map(text) if text else {}
+        problems: list[str] = []
+        first: Location | None = None
+        for err in exc.errors():
+            loc = tuple(str(p) for p in err["loc"])
+            line = None
+            for end in range(len(loc), -1, -1):
+                line = lines.get(loc[:end])
+                if line is not None:
+                    break
+            where = Location(file=file, line=line, field=loc)
+            first = first or where
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown field `{loc[-1]}`"
+                hint = did_you_mean(loc[-1], _fields_of(loc))
+                if hint:
+                    msg += f" ({hint})"
+            elif err["type"] == "missing":
+                msg = f"missing required field `{loc[-1]}`"
+            elif "input" in err and err["type"] != "value_error":
+                msg += f" (got {err['input']!r})"
+            problems.append(f"{where}: {msg}")
+        if len(problems) == 1:
+            raise ConfigError(problems[0].split(": ", 1)[1], first) from None
+        raise ConfigError(
+            f"{len(problems)} problems in the job file:\n  " + "\n  ".join(problems), None
+        ) from None
+
+
+def load_job(path: str | Path) -> JobConfig:
+    """Read and validate a job YAML file; relative paths are resolved against its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"no such job file: {path}", hint="pass the path of a job YAML file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            Location(file=str(path), line=mark.line + 1 if mark else None),
+        ) from None
+    job = parse_job(data, file=str(path), text=text)
+    return job.resolve_paths(path.parent.resolve())
+
+
+def job_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a job file (written to `schemas/train_job.schema.json`)."""
+    schema = JobConfig.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://rft.dev/schemas/train_job.schema.json",
+        "title": "rft train job",
+        **schema,
+    }

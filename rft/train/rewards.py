@@ -1,0 +1,190 @@
+"""The compiled grader bundle as the trainers see it.
+
+- `TrainReward`: TRL's reward-function contract for GRPOTrainer/RLOOTrainer
+  (`(prompts, completions, completion_ids, **dataset_columns) -> list[float | None]`), which
+  also records per-step grading time, per-grader means and error-flag rates.
+- `GraderRewardModel`: an `nn.Module` that TRL's PPO trainer calls like a reward model
+  (`getattr(m, m.base_model_prefix)(input_ids=…, attention_mask=…)` then `m.score(hidden)`);
+  it decodes each response, looks its item up by the prompt's token ids, and grades it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from rft.integrations.trl import items_from_columns
+
+
+@dataclass
+class StepStats:
+    """What happened in the current step: seconds spent sampling and grading, and the scores."""
+
+    sampling: float = 0.0
+    grading: float = 0.0
+    scores: list[np.ndarray] = field(default_factory=list)
+    sub_scores: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    errors: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+    def add(self, scores: Any, seconds: float) -> None:
+        self.grading += seconds
+        self.scores.append(np.asarray(scores.scores)[~np.asarray(scores.skipped, dtype=bool)])
+        for name, values in scores.sub_scores.items():
+            self.sub_scores.setdefault(name, []).append(np.asarray(values))
+        for flag, mask in scores.errors.items():
+            self.errors.setdefault(flag, []).append(np.asarray(mask, dtype=bool))
+
+    def summary(self) -> dict[str, Any]:
+        """Mean train reward, per-grader means and error-flag rates of the step."""
+        out: dict[str, Any] = {}
+        if self.scores:
+            values = np.concatenate(self.scores)
+            out["reward"] = float(values.mean()) if values.size else None
+            out["graders"] = {
+                k: float(np.concatenate(v).mean()) for k, v in self.sub_scores.items()
+            }
+            out["errors"] = {k: float(np.concatenate(v).mean()) for k, v in self.errors.items()}
+        return out
+
+    def reset(self) -> None:
+        self.sampling = self.grading = 0.0
+        self.scores.clear()
+        self.sub_scores.clear()
+        self.errors.clear()
+
+
+def time_generation(model: Any, stats: StepStats) -> None:
+    """Make `model.generate` add its wall time to `stats.sampling` (patches this instance only)."""
+    original = model.generate
+
+    def generate(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            stats.sampling += time.perf_counter() - start
+
+    model.generate = generate
+
+
+class TrainReward:
+    """The bundle as a TRL reward function; items are the dataset row of each completion."""
+
+    def __init__(self, reward: Any, stats: StepStats) -> None:
+        self.reward = reward
+        self.stats = stats
+        self.__name__ = reward.name  # TRL names the logged reward column after the function
+
+    def __call__(
+        self,
+        prompts: Sequence[Any],
+        completions: Sequence[Any],
+        completion_ids: Any = None,
+        **columns: Any,
+    ) -> list[float | None]:
+        start = time.perf_counter()
+        scores = self.reward.score(list(completions), items_from_columns(prompts, columns))
+        self.stats.add(scores, time.perf_counter() - start)
+        return scores.rewards()
+
+
+def _torch_module_base() -> type:
+    import torch.nn as nn
+
+    return nn.Module
+
+
+class GraderRewardModel(_torch_module_base()):  # type: ignore[misc]
+    """A reward model for TRL's PPO whose 'forward pass' is the compiled grader bundle.
+
+    Args:
+        reward: the compiled bundle (`rft.compile(...)`).
+        tokenizer: the policy's tokenizer (decodes responses).
+        prompt_ids: token ids of each training prompt, as the PPO dataset holds them.
+        items: the row of each prompt (same order), graded as `item`.
+        stats: where grading time and scores of each step are recorded.
+        pad_token_id: masked positions are padding.
+    """
+
+    base_model_prefix = "grader"
+
+    def __init__(
+        self,
+        reward: Any,
+        tokenizer: Any,
+        prompt_ids: Sequence[Sequence[int]],
+        items: Sequence[Mapping[str, Any]],
+        stats: StepStats,
+    ) -> None:
+        import torch
+        import torch.nn as nn
+
+        super().__init__()
+        self.grader = _GradeSequences(reward, tokenizer, prompt_ids, items, stats)
+        self.score = nn.Identity()
+        # A buffer so `.to(device)` has something to move and `device` is known.
+        self.register_buffer("anchor", torch.zeros(1), persistent=False)
+
+
+class _GradeSequences(_torch_module_base()):  # type: ignore[misc]
+    """The 'backbone': (query + response ids) -> per-position reward, constant along the sequence."""
+
+    def __init__(
+        self,
+        reward: Any,
+        tokenizer: Any,
+        prompt_ids: Sequence[Sequence[int]],
+        items: Sequence[Mapping[str, Any]],
+        stats: StepStats,
+    ) -> None:
+        super().__init__()
+        self.reward = reward
+        self.tokenizer = tokenizer
+        self.stats = stats
+        self.items: dict[tuple[int, ...], Mapping[str, Any]] = {
+            tuple(ids): item for ids, item in zip(prompt_ids, items, strict=True)
+        }
+        # Longest first: when one prompt is a prefix of another, the longer one is the match.
+        self.lengths = sorted({len(k) for k in self.items}, reverse=True)
+
+    def split(self, ids: list[int]) -> tuple[Mapping[str, Any] | None, list[int]]:
+        """(item, response ids) of an unpadded query+response, by prompt-prefix lookup."""
+        for length in self.lengths:
+            item = self.items.get(tuple(ids[:length]))
+            if item is not None:
+                return item, ids[length:]
+        return None, ids
+
+    def forward(self, input_ids: Any, attention_mask: Any = None, **_: Any) -> SimpleNamespace:
+        import torch
+
+        start = time.perf_counter()
+        mask = (
+            attention_mask.bool()
+            if attention_mask is not None
+            else torch.ones_like(input_ids).bool()
+        )
+        samples: list[str] = []
+        items: list[Mapping[str, Any]] = []
+        unknown: list[int] = []
+        for row in range(input_ids.shape[0]):
+            ids = input_ids[row][mask[row]].tolist()
+            item, response = self.split(ids)
+            if item is None:
+                unknown.append(row)
+                item = {}
+            items.append(item)
+            samples.append(self.tokenizer.decode(response, skip_special_tokens=True))
+        scores = self.reward.score(samples, items)
+        values = torch.tensor(np.asarray(scores.scores), dtype=torch.float32)
+        if unknown:
+            # A sequence whose prompt is not a training prompt cannot be graded: no reward.
+            values[unknown] = 0.0
+        self.stats.add(scores, time.perf_counter() - start)
+        hidden = values.to(input_ids.device).view(-1, 1, 1).expand(-1, input_ids.shape[1], 1)
+        return SimpleNamespace(hidden_states=(hidden,))

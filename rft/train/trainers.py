@@ -1,0 +1,199 @@
+"""Build TRL trainers from a job: SFT warm-up, then GRPO, RLOO or PPO with the grader bundle.
+
+CPU settings are set explicitly (TRL's defaults assume a GPU): fp32 (no bf16), no gradient
+checkpointing, `use_cpu` when no accelerator is visible, no reporting integrations, and a
+learning rate scaled to the model size (`rft.train.config.base_learning_rate`).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from rft.train.config import JobConfig, base_learning_rate
+from rft.train.data import prompt_of
+
+
+def use_cpu(job: JobConfig) -> bool:
+    """CPU when asked for, or when no CUDA/XPU/MPS device is visible."""
+    if job.use_cpu is not None:
+        return job.use_cpu
+    import torch
+
+    accelerators = (
+        torch.cuda.is_available(),
+        hasattr(torch, "xpu") and torch.xpu.is_available(),
+        torch.backends.mps.is_available(),
+    )
+    return not any(accelerators)
+
+
+def common_args(job: JobConfig, output_dir: Path, learning_rate: float) -> dict[str, Any]:
+    """TrainingArguments shared by every trainer."""
+    cpu = use_cpu(job)
+    return {
+        "output_dir": str(output_dir),
+        "learning_rate": learning_rate,
+        "lr_scheduler_type": "constant",  # resumable exactly, and no decay to tune per run length
+        "warmup_steps": 0,
+        "seed": job.hyperparameters.seed,
+        "data_seed": job.hyperparameters.seed,
+        "use_cpu": cpu,
+        "bf16": False if cpu else None,
+        "fp16": False,
+        "gradient_checkpointing": False,
+        "report_to": [],
+        "disable_tqdm": True,
+        "logging_steps": 1,
+        "save_strategy": "no",  # rft's callback asks for checkpoints at each eval
+        "save_total_limit": 2,
+        "dataloader_num_workers": 0,
+    }
+
+
+def count_parameters(model: Any) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def rl_steps(job: JobConfig, n_train: int) -> int:
+    """RL steps of the run: `n_epochs` passes over the prompts, capped by `max_steps`."""
+    hp = job.hyperparameters
+    steps = max(1, math.ceil(hp.n_epochs * n_train / hp.batch_size))
+    return min(steps, hp.max_steps) if hp.max_steps else steps
+
+
+def rl_dataset(rows: list[dict[str, Any]]) -> Any:
+    """TRL's dataset: the rows with a `prompt` column (a string, or the chat messages)."""
+    from datasets import Dataset
+
+    return Dataset.from_list([{**row, "prompt": prompt_of(row)} for row in rows])
+
+
+# -- warm-up -----------------------------------------------------------------------------
+def build_sft_trainer(
+    job: JobConfig,
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    targets: list[str],
+    out: Path,
+) -> Any:
+    """SFT on (prompt, rendered target) pairs; loss on the target tokens only."""
+    from trl import SFTConfig, SFTTrainer
+
+    from datasets import Dataset
+
+    w = job.warmup
+    records = []
+    for row, target in zip(rows, targets, strict=True):
+        prompt = prompt_of(row)
+        if isinstance(prompt, str):
+            records.append({"prompt": prompt, "completion": target})
+        else:
+            records.append(
+                {"prompt": prompt, "completion": [{"role": "assistant", "content": target}]}
+            )
+    rate = base_learning_rate(count_parameters(model), warmup=True) * w.learning_rate_multiplier
+    args = common_args(job, out, rate)
+    args.update(
+        num_train_epochs=w.n_epochs,
+        per_device_train_batch_size=w.batch_size,
+        lr_scheduler_type="linear",  # decaying to 0 ends SFT on a settled model
+        max_length=None,
+        logging_steps=max(1, math.ceil(len(records) / w.batch_size)),  # about once per epoch
+    )
+    return SFTTrainer(
+        model=model,
+        args=SFTConfig(**args),
+        train_dataset=Dataset.from_list(records),
+        processing_class=tokenizer,
+    )
+
+
+# -- RL ----------------------------------------------------------------------------------
+def build_group_trainer(
+    job: JobConfig,
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    reward_func: Any,
+    steps: int,
+    out: Path,
+    callbacks: list[Any],
+) -> Any:
+    """GRPOTrainer or RLOOTrainer with the bundle as the reward function."""
+    hp = job.hyperparameters
+    rate = base_learning_rate(count_parameters(model)) * hp.learning_rate_multiplier
+    args = common_args(job, out, rate)
+    args.update(
+        max_steps=steps,
+        per_device_train_batch_size=hp.batch_size * hp.num_generations,  # completions per step
+        num_generations=hp.num_generations,
+        max_completion_length=hp.max_completion_tokens,
+        beta=hp.beta,
+        temperature=hp.temperature,
+        top_k=0,
+        top_p=1.0,
+    )
+    if job.method == "grpo":
+        from trl import GRPOConfig as Config
+        from trl import GRPOTrainer as Trainer
+    else:
+        from trl import RLOOConfig as Config
+        from trl import RLOOTrainer as Trainer
+    return Trainer(
+        model=model,
+        reward_funcs=[reward_func],
+        args=Config(**args),
+        train_dataset=rl_dataset(rows),
+        processing_class=tokenizer,
+        callbacks=callbacks,
+    )
+
+
+def build_ppo_trainer(
+    job: JobConfig,
+    model: Any,
+    ref_model: Any,
+    value_model: Any,
+    reward_model: Any,
+    tokenizer: Any,
+    prompt_ids: list[list[int]],
+    valid_prompt_ids: list[list[int]],
+    steps: int,
+    out: Path,
+    callbacks: list[Any],
+) -> Any:
+    """TRL's PPO (`trl.experimental.ppo`) with `GraderRewardModel` as the reward model."""
+    from trl.experimental.ppo import PPOConfig, PPOTrainer
+
+    from datasets import Dataset
+
+    hp = job.hyperparameters
+    rollout = hp.batch_size * hp.num_generations  # the same completions per step as GRPO
+    rate = base_learning_rate(count_parameters(model)) * hp.learning_rate_multiplier
+    args = common_args(job, out, rate)
+    args.update(
+        total_episodes=steps * rollout,
+        per_device_train_batch_size=rollout,
+        local_rollout_forward_batch_size=rollout,
+        num_mini_batches=1,
+        response_length=hp.max_completion_tokens,
+        temperature=hp.temperature,
+        kl_coef=hp.beta,
+        stop_token="eos",
+        num_sample_generations=0,  # rft evaluates on its own schedule
+        per_device_eval_batch_size=1,
+    )
+    return PPOTrainer(
+        args=PPOConfig(**args),
+        processing_class=tokenizer,
+        model=model,
+        ref_model=ref_model,
+        reward_model=reward_model,
+        value_model=value_model,
+        train_dataset=Dataset.from_dict({"input_ids": prompt_ids}),
+        eval_dataset=Dataset.from_dict({"input_ids": valid_prompt_ids[:1]}),
+        callbacks=callbacks,
+    )

@@ -1,0 +1,81 @@
+"""The job file: defaults, errors with lines, and the JSON Schema kept in sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rft.errors import ConfigError
+from rft.schema import render
+from rft.train.config import JobConfig, base_learning_rate, job_json_schema, load_job
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_minimal_job_gets_cpu_friendly_defaults(tmp_path: Path) -> None:
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text("model: m\ntrain_file: t.jsonl\nvalid_file: v.jsonl\ngrader: g.yaml\n")
+    job = load_job(job_file)
+    assert job.method == "grpo"
+    assert job.hyperparameters.batch_size == 8
+    assert job.hyperparameters.num_generations == 8
+    assert job.warmup.n_epochs == 0
+    # relative paths are resolved against the job file's folder
+    assert job.train_file == (tmp_path / "t.jsonl").resolve()
+    assert job.model == str((tmp_path / "m").resolve())
+
+
+def test_hub_ids_are_left_alone(tmp_path: Path) -> None:
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text(
+        "model: Qwen/Qwen2.5-0.5B-Instruct\ntrain_file: t\nvalid_file: v\ngrader: g\n"
+    )
+    assert load_job(job_file).model == "Qwen/Qwen2.5-0.5B-Instruct"
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text(
+        "model: m\ntrain_file: t\nvalid_file: v\ngrader: g\nmethod: dpo\n"
+        "hyperparameters:\n  batch_sise: 4\n  learning_rate_multiplier: -1\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_job(job_file)
+    text = str(info.value)
+    assert "3 problems" in text
+    assert f"{job_file}:5, field `method`" in text
+    assert "did you mean `batch_size`?" in text
+    assert f"{job_file}:8, field `hyperparameters.learning_rate_multiplier`" in text
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text("model: m\ntrain_file: t\nvalid_file: v\n")
+    with pytest.raises(ConfigError, match="missing required field `grader`"):
+        load_job(job_file)
+
+
+def test_not_yaml(tmp_path: Path) -> None:
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_job(job_file)
+
+
+def test_base_learning_rate_scales_with_model_size() -> None:
+    assert base_learning_rate(150_000) == pytest.approx(3e-4)
+    assert base_learning_rate(1_500_000_000) == pytest.approx(1e-6)
+    assert 1e-6 < base_learning_rate(500_000_000) < 3e-6
+    assert base_learning_rate(150_000, warmup=True) == pytest.approx(3e-3)
+
+
+def test_schema_file_is_in_sync() -> None:
+    path = REPO / "schemas" / "train_job.schema.json"
+    assert path.read_text() == render(job_json_schema()), "regenerate schemas/train_job.schema.json"
+
+
+def test_example_job_is_valid() -> None:
+    job = load_job(REPO / "examples" / "arithmetic" / "job.yaml")
+    assert isinstance(job, JobConfig)
+    assert job.warmup.n_epochs > 0

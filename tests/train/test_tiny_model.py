@@ -1,0 +1,58 @@
+"""The tiny from-scratch model: saved with save_pretrained, loaded back with the Auto classes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from train_helpers import addition_rows, write_jsonl
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from rft.train.tiny_model import build_tiny_model
+
+
+def test_char_model_round_trips(tmp_path: Path) -> None:
+    info = build_tiny_model(["12+34=46", "99+10=109"], tmp_path / "m")
+    assert 100_000 < info["parameters"] < 1_000_000
+    tok = AutoTokenizer.from_pretrained(tmp_path / "m")
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "m")
+    assert model.config.vocab_size == len(tok) == info["vocab_size"]
+    ids = tok("12+34=")["input_ids"]
+    assert len(ids) == 6  # one token per character
+    assert tok.decode(ids) == "12+34="
+    assert tok.eos_token == "</s>" and tok.pad_token == "<pad>"
+    out = model.generate(**tok(["12+34="], return_tensors="pt"), max_new_tokens=3, do_sample=False)
+    assert out.shape == (1, 9) or out.shape[1] <= 9
+
+
+def test_word_level_and_chat_template(tmp_path: Path) -> None:
+    build_tiny_model(["the cat sat", "a dog ran"], tmp_path / "m", level="word")
+    tok = AutoTokenizer.from_pretrained(tmp_path / "m")
+    assert len(tok("the cat sat")["input_ids"]) == 5  # words and the spaces between them
+    assert tok.decode(tok("the dog sat")["input_ids"]) == "the dog sat"
+    chat = tok.apply_chat_template(
+        [{"role": "user", "content": "the cat"}], add_generation_prompt=True, tokenize=False
+    )
+    assert chat == "the cat"
+
+
+def test_cli_init_tiny(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", addition_rows(10))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rft.cli.main",
+            "models",
+            "init-tiny",
+            str(tmp_path / "m"),
+            "--task",
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "parameters" in result.stdout
+    AutoModelForCausalLM.from_pretrained(tmp_path / "m")
