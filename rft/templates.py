@@ -147,7 +147,7 @@ def apply_steps(
                 else:
                     column = [arg(v, *args) for v in column]
                 continue
-            except Exception:  # noqa: S110 - fall through to the element-wise path
+            except Exception:
                 pass
         out: list[Any] = []
         for i, value in enumerate(column):
