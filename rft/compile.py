@@ -109,6 +109,7 @@ class RewardFunction:
         details: dict[str, dict[str, Any]] = {}
         timing: dict[str, float] = {"total": seconds}
         usage: dict[str, float] = {}
+        grader_usage: dict[str, dict[str, float]] = {}
         for name, grader, out in outputs:
             for flag, mask in out.flags.items():
                 errors.setdefault(flag, np.zeros(n, dtype=bool))
@@ -122,6 +123,8 @@ class RewardFunction:
             if out.details:
                 details[name] = out.details
             timing[name] = out.seconds
+            if out.usage:
+                grader_usage[name] = dict(out.usage)
             for key, value in out.usage.items():
                 usage[key] = usage.get(key, 0.0) + value
         scores = np.where(skipped, 0.0, root.scores)
@@ -136,6 +139,7 @@ class RewardFunction:
             skipped=skipped,
             timing=timing,
             usage=usage,
+            grader_usage=grader_usage,
         )
 
     # -- validation ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class Scores:
         skipped: True where a grader with `on_error: skip` failed: the sample has no reward.
         timing: seconds per grader and `total`.
         usage: judge tokens, requests, cache hits, … summed over graders.
+        grader_usage: the same, per grader that reported any.
     """
 
     name: str
@@ -40,6 +41,7 @@ class Scores:
     skipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     timing: dict[str, float] = field(default_factory=dict)
     usage: dict[str, float] = field(default_factory=dict)
+    grader_usage: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -132,4 +134,5 @@ class Scores:
             skipped=self.skipped[idx],
             timing=dict(self.timing),
             usage=dict(self.usage),
+            grader_usage={g: dict(u) for g, u in self.grader_usage.items()},
         )

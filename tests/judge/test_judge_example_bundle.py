@@ -26,6 +26,7 @@ def test_judge_example_bundle_scores_and_caches(
         first = reward.score(["SCORE=8", "SCORE=3", "SCORE=10"], [item] * 3)
         assert first.scores.tolist() == [0.8, 0.3, 1.0]
         assert not first.any_error.any()
+        assert first.grader_usage["helpfulness_judge"]["judge_requests"] == 3
         second = reward.score(["SCORE=8", "SCORE=3", "SCORE=10"], [item] * 3)
         assert second.scores.tolist() == first.scores.tolist()
         assert second.usage.get("judge_cache_hits") == 3
