@@ -687,7 +687,18 @@ class Tolerances:
 def _score_pair(a: Real, r: Real, tol: Tolerances) -> float:
     """Score of one candidate pair: 1 within tolerance, else partial credit or 0."""
     exact = isinstance(a, Fraction) and isinstance(r, Fraction)
-    if not exact:
+    if exact:
+        # Fast exits for the common case, integers that are equal or differ by >= 1.
+        if a == r:
+            return 1.0
+        if (
+            a.denominator == 1 == r.denominator
+            and tol.scale is None
+            and tol.rel == 0
+            and tol.abs < 1
+        ):
+            return 0.0
+    else:
         a, r = _mpf(a), _mpf(r)
     diff, size = abs(a - r), abs(r)
     # Exact rationals compare exactly: Fraction(1e-9) is the float's exact value.
