@@ -1,0 +1,560 @@
+"""The demo's flow: data, tiny model, warm-up, RFT and the SFT-longer control, evals, report.
+
+Four rows are compared on the same held-out rows, graded by the same bundle:
+
+- **baseline**: the classical phenotype-similarity ranker fitted on the training diseases
+  (rare-disease only; its top-10 list is written as an answer and graded like any other);
+- **warm-up**: SFT to convergence on a *label-scarce* subset (a few labelled cases per disease)
+  whose targets are candidate lists, so the policy emits lists from the start;
+- **SFT-longer**: the warm-up model trained further on the same labelled subset for the same
+  wall-clock time as the RL phase (the control: does RL beat simply training longer?);
+- **RFT**: the warm-up model trained with GRPO on every training prompt, reward = the bundle.
+
+Every run goes through `rft.train.run.run` with a `JobConfig` built here; every model is
+evaluated with greedy answers on the full validation split; each gets a run folder with
+`report.html`, and the summary goes to `demo.html` / `demo.md` / `demo.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from rft.demo.table import ModelRow
+
+Task = Literal["rare-disease", "arithmetic"]
+TASKS: tuple[Task, ...] = ("rare-disease", "arithmetic")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Sizes and rates of one demo flavour (measured choices; see the README's demo section)."""
+
+    labelled_per_group: int
+    """Labelled SFT rows per disease (rare-disease) or in all (arithmetic, `group_key` None)."""
+    warmup_epochs: float
+    warmup_lr: float
+    """Multiplier of the SFT base rate (3e-3 for a <=1M-parameter model)."""
+    rl_steps: int
+    rl_lr: float
+    """Multiplier of the RL base rate (3e-4 for a <=1M-parameter model)."""
+    batch_size: int = 8
+    num_generations: int = 8
+    temperature: float = 1.0
+    max_completion_tokens: int = 48
+    eval_rows: int | None = None
+    """Validation rows evaluated (all when None)."""
+    model_shape: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What differs between the demo's tasks."""
+
+    grader: Path
+    target: str
+    """Warm-up SFT target template (over the labelled rows, see `sft_rows`)."""
+    group_key: str | None
+    label_field: str
+    recipe: Recipe
+    quick: Recipe
+
+
+RARE_SHAPE = {"hidden_size": 128, "num_layers": 2, "num_heads": 4, "intermediate_size": 512}
+SPECS: dict[Task, TaskSpec] = {
+    "rare-disease": TaskSpec(
+        grader=REPO / "graders" / "gene_rank.yaml",
+        target="{{ item.sft_target }}",
+        group_key="disease_id",
+        label_field="gene",
+        recipe=Recipe(
+            labelled_per_group=4,
+            warmup_epochs=40,
+            warmup_lr=1.0,
+            rl_steps=300,
+            rl_lr=1.0,
+            model_shape=RARE_SHAPE,
+        ),
+        quick=Recipe(
+            labelled_per_group=1,
+            warmup_epochs=4,
+            warmup_lr=1.0,
+            rl_steps=6,
+            rl_lr=1.0,
+            batch_size=4,
+            num_generations=4,
+            eval_rows=60,
+            model_shape=RARE_SHAPE,
+        ),
+    ),
+    "arithmetic": TaskSpec(
+        grader=REPO / "examples" / "arithmetic" / "grader.yaml",
+        target="{{ item.answer }}",
+        group_key=None,
+        label_field="answer",
+        recipe=Recipe(
+            labelled_per_group=300,
+            warmup_epochs=12,
+            warmup_lr=1.0,
+            rl_steps=300,
+            rl_lr=1.0,
+            max_completion_tokens=5,
+        ),
+        quick=Recipe(
+            labelled_per_group=100,
+            warmup_epochs=2,
+            warmup_lr=1.0,
+            rl_steps=6,
+            rl_lr=1.0,
+            batch_size=4,
+            num_generations=4,
+            max_completion_tokens=5,
+            eval_rows=60,
+        ),
+    ),
+}
+
+
+@dataclass
+class DemoConfig:
+    """What `rft demo` runs."""
+
+    task: Task = "rare-disease"
+    out: Path = Path("runs/demo")
+    seed: int = 0
+    quick: bool = False
+    profile: str = "noisy"
+    """Rare-disease case profile (`noisy`: imprecise and unrelated terms; `clean`)."""
+    recipe: Recipe | None = None
+    """Overrides the task's recipe (tests and experiments)."""
+
+    def resolved_recipe(self) -> Recipe:
+        spec = SPECS[self.task]
+        return self.recipe or (spec.quick if self.quick else spec.recipe)
+
+
+@dataclass
+class DemoResult:
+    """The rows of the table, the notes printed under it and the files written."""
+
+    rows: list[ModelRow]
+    notes: list[str]
+    title: str
+    seconds: float
+    files: list[Path]
+
+
+Say = Callable[[str], None]
+
+
+# -- data ---------------------------------------------------------------------------------------
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
+
+
+def build_data(config: DemoConfig, data_dir: Path) -> dict[str, Any]:
+    """Write `train.jsonl` / `valid.jsonl` (+ manifest) for the task; returns a short summary.
+
+    The data seed is fixed (0): `--seed` varies training only, so seeds compare on one dataset.
+    """
+    if config.task == "rare-disease":
+        from rft.tasks.rare_disease import BuildConfig, write_rare_disease
+
+        manifest = write_rare_disease(
+            data_dir, BuildConfig.tiny_defaults(profile=config.profile, seed=0)
+        )
+        return {"rows": manifest["rows"], "profile": config.profile}
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "rft_arithmetic_example", REPO / "examples" / "arithmetic" / "build_data.py"
+    )
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with rft
+        raise FileNotFoundError("examples/arithmetic/build_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    train, valid = module.make_rows(3000, 200, 0)
+    _write_jsonl(data_dir / "train.jsonl", train)
+    _write_jsonl(data_dir / "valid.jsonl", valid)
+    return {"rows": {"train": len(train), "valid": len(valid)}}
+
+
+def labelled_subset(
+    rows: list[dict[str, Any]], group_key: str | None, per_group: int, seed: int
+) -> list[dict[str, Any]]:
+    """The label-scarce SFT rows: `per_group` rows of each group (or in all), seeded."""
+    shuffled = list(rows)
+    random.Random(seed).shuffle(shuffled)
+    if group_key is None:
+        return shuffled[:per_group]
+    taken: dict[Any, int] = {}
+    out = []
+    for row in shuffled:
+        key = row[group_key]
+        if taken.get(key, 0) < per_group:
+            taken[key] = taken.get(key, 0) + 1
+            out.append(row)
+    return out
+
+
+def sft_rows(task: Task, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The labelled rows as the warm-up reads them.
+
+    Rare-disease rows get `sft_target` = " " + the candidate-list `completion`: TRL tokenizes
+    prompt + target as one string, and without the space the word-level tokenizer fuses the
+    prompt's final `->` with the target's `{` into one token that generation never produces.
+    (A template cannot add the space: rendering strips the template's outer whitespace.)
+    """
+    if task != "rare-disease":
+        return rows
+    return [r | {"sft_target": " " + r["completion"]} for r in rows]
+
+
+def build_model(config: DemoConfig, recipe: Recipe, data_dir: Path, model_dir: Path) -> int:
+    """A tiny Llama and tokenizer from the task's own text; returns its parameter count."""
+    from rft.train.run import _quiet
+    from rft.train.tiny_model import build_tiny_model
+
+    _quiet()  # no "Writing model shards" bar under rft's own display
+    rows = _read_jsonl(data_dir / "train.jsonl") + _read_jsonl(data_dir / "valid.jsonl")
+    if config.task == "rare-disease":
+        # The prompt and both targets: the word-level vocabulary of vocab.txt, plus spaces.
+        texts = [r[k] for r in rows for k in ("prompt", "completion", "gold_completion")]
+        texts += [" " + r["completion"] for r in rows[:1]]
+        info = build_tiny_model(
+            texts,
+            model_dir,
+            level="word",
+            max_positions=160,
+            seed=config.seed,
+            **recipe.model_shape,
+        )
+    else:
+        texts = [r[k] for r in rows for k in ("prompt", "answer")]
+        info = build_tiny_model(texts, model_dir, level="char", seed=config.seed)
+    return int(info["parameters"])
+
+
+# -- the three training runs --------------------------------------------------------------------
+def _job(
+    config: DemoConfig,
+    recipe: Recipe,
+    *,
+    model: Path,
+    data_dir: Path,
+    out: Path,
+    warmup: dict[str, Any] | None,
+    steps: int,
+) -> Any:
+    from rft.train.config import JobConfig
+
+    spec = SPECS[config.task]
+    hp: dict[str, Any] = {
+        "max_steps": steps,
+        "eval_interval": max(steps, 1),
+        "eval_samples": 100,
+        "batch_size": recipe.batch_size,
+        "num_generations": recipe.num_generations,
+        "learning_rate_multiplier": recipe.rl_lr,
+        "temperature": recipe.temperature,
+        "max_completion_tokens": recipe.max_completion_tokens,
+        "seed": config.seed,
+    }
+    return JobConfig(
+        model=str(model),
+        train_file=data_dir / "train.jsonl",
+        valid_file=data_dir / "valid.jsonl",
+        grader=spec.grader,
+        method="grpo",
+        hyperparameters=hp,
+        warmup=warmup or {"n_epochs": 0},
+        output_dir=out,
+        use_cpu=True,
+    )
+
+
+def _sft(recipe: Recipe, labelled: Path, target: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "n_epochs": recipe.warmup_epochs,
+        "target": target,
+        "train_file": labelled,
+        "batch_size": 16,
+        "learning_rate_multiplier": recipe.warmup_lr,
+    } | extra
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+def _evaluate_answers(
+    run_dir: Path,
+    rows: list[dict[str, Any]],
+    answers: list[str],
+    grader: Path,
+    settings: dict[str, Any],
+) -> Any:
+    """Grade answers, write `run_dir/eval/` (samples + metrics.json) and `run_dir/report.html`."""
+    from rft.compile import compile_bundle
+    from rft.eval import grade_answers
+    from rft.eval.table import prompt_of, write_table
+    from rft.report.build import rebuild_report
+
+    reward = compile_bundle(grader)
+    with reward:
+        frame = grade_answers(reward, rows, [prompt_of(r) for r in rows], [[a] for a in answers])
+    write_table(frame, run_dir / "eval")
+    metrics = {"kind": "eval", "run": settings | {"grader": str(grader), "samples": 1}}
+    (run_dir / "eval" / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    rebuild_report(run_dir)
+    return frame
+
+
+def _generate(model_dir: Path, rows: list[dict[str, Any]], max_new_tokens: int) -> list[str]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from rft.train.generation import generate_completions
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    out = generate_completions(
+        model, tokenizer, [r["prompt"] for r in rows], max_new_tokens=max_new_tokens
+    )
+    return [texts[0] for texts in out]
+
+
+def baseline_answers(data_dir: Path, rows: list[dict[str, Any]]) -> list[str]:
+    """The classical ranker's top-10 genes per row, fitted on the training diseases only."""
+    from rft.tasks.phenotype_baseline import PhenotypeRanker
+    from rft.tasks.rare_disease import MAX_GENES, tiny_target
+
+    train = _read_jsonl(data_dir / "train.jsonl")
+    ranker = PhenotypeRanker.from_disease_ids({r["disease_id"] for r in train})
+    return [" " + tiny_target(g) for g in ranker.rank_rows(rows, k=MAX_GENES)]
+
+
+# -- the flow -----------------------------------------------------------------------------------
+def run_demo(
+    config: DemoConfig,
+    *,
+    say: Say | None = None,
+    progress: Any = None,
+    console: Any = None,
+) -> DemoResult:
+    """Run the whole demo under `config.out` (replaced if it exists) and return its table."""
+    import shutil
+
+    from rft.demo.table import model_row
+    from rft.train.run import run
+
+    started = time.perf_counter()
+    say = say or (lambda _msg: None)
+    spec, recipe = SPECS[config.task], config.resolved_recipe()
+    out = config.out.resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    data_dir = out / "data"
+
+    t = time.perf_counter()
+    info = build_data(config, data_dir)
+    train_rows = _read_jsonl(data_dir / "train.jsonl")
+    valid_rows = _read_jsonl(data_dir / "valid.jsonl")
+    if recipe.eval_rows is not None:
+        valid_rows = valid_rows[: recipe.eval_rows]
+    labelled = labelled_subset(train_rows, spec.group_key, recipe.labelled_per_group, config.seed)
+    labelled_file = _write_jsonl(data_dir / "labelled.jsonl", sft_rows(config.task, labelled))
+    say(
+        f"data: {info['rows']['train']} train / {info['rows']['valid']} valid rows "
+        f"({time.perf_counter() - t:.1f}s); {len(labelled)} labelled rows for SFT"
+    )
+    n_params = build_model(config, recipe, data_dir, out / "tiny-model")
+    say(f"model: tiny Llama, {n_params / 1e6:.2f}M parameters, built from the task's text")
+
+    common = {"config": config, "recipe": recipe, "data_dir": data_dir}
+    warm = run(
+        _job(
+            **common,
+            model=out / "tiny-model",
+            out=out / "warmup",
+            warmup=_sft(recipe, labelled_file, spec.target),
+            steps=0,
+        ),
+        progress=progress,
+        console=console,
+    )
+    warm_model = out / "warmup" / "warmup"
+    rl = run(
+        _job(**common, model=warm_model, out=out / "rft", warmup=None, steps=recipe.rl_steps),
+        progress=progress,
+        console=console,
+    )
+    # The control gets the RL phase's wall-clock time, on the same labelled rows.
+    longer = run(
+        _job(
+            **common,
+            model=warm_model,
+            out=out / "sft_longer",
+            warmup=_sft(
+                recipe, labelled_file, spec.target, n_epochs=100_000, max_seconds=rl.rl_seconds
+            ),
+            steps=0,
+        ),
+        progress=progress,
+        console=console,
+    )
+
+    say(f"evaluating on {len(valid_rows)} held-out rows (greedy answers, {spec.grader.name})")
+    rows: list[ModelRow] = []
+    settings = {"data": str(data_dir / "valid.jsonl"), "seed": config.seed}
+    n_lab = f"{len(labelled)} labelled"
+    if config.task == "rare-disease":
+        frame = _evaluate_answers(
+            out / "baseline",
+            valid_rows,
+            baseline_answers(data_dir, valid_rows),
+            spec.grader,
+            settings | {"model": "phenotype_baseline resnik_bma (train diseases)"},
+        )
+        rows.append(
+            model_row(
+                "baseline",
+                frame,
+                labels="HPO annotations of the training diseases",
+                seconds=None,
+                report="baseline/report.html",
+            )
+        )
+    runs = [
+        ("warm-up", out / "warmup", warm_model, n_lab, warm.warmup_seconds),
+        (
+            "SFT-longer",
+            out / "sft_longer",
+            out / "sft_longer" / "warmup",
+            n_lab,
+            warm.warmup_seconds + longer.warmup_seconds,
+        ),
+        (
+            "RFT",
+            out / "rft",
+            out / "rft" / "final",
+            f"{n_lab} + reward on {len(train_rows)} prompts",
+            warm.warmup_seconds + rl.rl_seconds,
+        ),
+    ]
+    for name, run_dir, model_dir, labels, seconds in runs:
+        answers = _generate(model_dir, valid_rows, recipe.max_completion_tokens)
+        frame = _evaluate_answers(
+            run_dir, valid_rows, answers, spec.grader, settings | {"model": str(model_dir)}
+        )
+        rows.append(
+            model_row(
+                name,
+                frame,
+                labels=labels,
+                seconds=seconds,
+                report=f"{run_dir.name}/report.html",
+            )
+        )
+
+    title = _title(config, info, len(valid_rows))
+    notes = _notes(config, rows, recipe, rl.steps, len(labelled), len(train_rows))
+    seconds = time.perf_counter() - started
+    files = write_summary(out, title, rows, notes, config, recipe, seconds)
+    return DemoResult(rows=rows, notes=notes, title=title, seconds=seconds, files=files)
+
+
+def _title(config: DemoConfig, info: dict[str, Any], n_valid: int) -> str:
+    if config.task == "rare-disease":
+        return (
+            f"rare-disease gene ranking, {info['profile']} cases, by_case split: "
+            f"{n_valid} held-out patients (seed {config.seed})"
+        )
+    return f"arithmetic (two-digit sums): {n_valid} held-out prompts (seed {config.seed})"
+
+
+def _notes(
+    config: DemoConfig,
+    rows: list[ModelRow],
+    recipe: Recipe,
+    rl_steps: int,
+    n_labelled: int,
+    n_train: int,
+) -> list[str]:
+    by = {r.name: r for r in rows}
+    warm, rft = by["warm-up"], by["RFT"]
+    key = "top1" if rft.top1 is not None else "reward"
+    before, after = getattr(warm, key), getattr(rft, key)
+    ratio = f"{after / before:.2f}x" if before else "n/a (warm-up at 0)"
+    metric = "top@1" if key == "top1" else "accuracy"
+    lines = [f"{r.name}: {r.labels}" for r in rows]
+    return [
+        "supervision: " + "; ".join(lines) + ".",
+        f"warm-up invalid-output rate {warm.invalid:.1%} (empty or malformed answers score 0 "
+        f"whatever they name; RFT {rft.invalid:.1%}): a gain that only fixes the format would "
+        "show here as a falling invalid rate.",
+        f"RFT vs warm-up on held-out {metric}: {before:.3f} -> {after:.3f} ({ratio}), "
+        f"{rl_steps} GRPO steps x {recipe.batch_size} prompts x {recipe.num_generations} samples.",
+        (
+            "baseline = phenotype_baseline (Resnik best-match average) fitted on the training "
+            "diseases' HPO annotations; "
+            if config.task == "rare-disease"
+            else ""
+        )
+        + f"RFT = GRPO with {SPECS[config.task].grader.name} as the reward. "
+        f"SFT-longer = the warm-up's {n_labelled} labelled rows, trained on for the RL phase's "
+        f"wall-clock time; RFT's reward reads the label of all {n_train} training prompts "
+        "(a scalar score per answer, never a demonstration).",
+    ]
+
+
+def write_summary(
+    out: Path,
+    title: str,
+    rows: list[ModelRow],
+    notes: list[str],
+    config: DemoConfig,
+    recipe: Recipe,
+    seconds: float,
+) -> list[Path]:
+    """`demo.json`, and `demo.md` / `demo.html` (the table, notes and links to each report)."""
+    from dataclasses import asdict
+
+    from rft.demo.table import table_rows
+    from rft.report.build import write_report
+    from rft.report.document import Document, Heading, Paragraph, Table
+
+    columns, cells = table_rows(rows)
+    doc = Document(f"rft demo: {title}")
+    doc.add(Heading("Held-out results"), Table(columns, cells))
+    doc.add(*(Paragraph(n) for n in notes))
+    doc.add(Heading("Per-model reports"))
+    doc.add(*(Paragraph(f"{r.name}: {out / r.report}") for r in rows if r.report))
+    doc.add(Paragraph(f"demo wall time {seconds:.0f}s; folder {out}"))
+    summary = {
+        "title": title,
+        "task": config.task,
+        "seed": config.seed,
+        "quick": config.quick,
+        "profile": config.profile,
+        "recipe": asdict(recipe),
+        "rows": [r.to_dict() for r in rows],
+        "notes": notes,
+        "seconds": round(seconds, 1),
+    }
+    path = out / "demo.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return [path, *write_report(doc, out, "demo")]
+
+
+def with_recipe(config: DemoConfig, **changes: Any) -> DemoConfig:
+    """A copy of `config` whose recipe has `changes` (experiments)."""
+    return replace(config, recipe=replace(config.resolved_recipe(), **changes))
