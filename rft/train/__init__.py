@@ -3,11 +3,15 @@
 Flow: job YAML (`config.py`) -> data + grader checks (`data.py`) -> optional SFT warm-up ->
 eval at step 0 -> GRPO / RLOO (`trainers.py`, reward = `rewards.TrainReward`) or PPO
 (reward model = `rewards.GraderRewardModel`) with evals and checkpoints (`callbacks.py`).
+`hyperparameters.max_steps: 0` is a warm-up-only run (eval, `best/`, `final/`, summary; no
+RL). `rft.train.run.run()` takes a job file or a `JobConfig` built in code.
 
 Run folder (`output_dir`):
 
     job.json               the validated job, paths resolved
-    metrics.jsonl          warmup / eval / train records, one JSON object per line (metrics.py)
+    metrics.jsonl          warmup / eval / train records, one JSON object per line (metrics.py);
+                           train records carry time/step, time/generation, time/grading,
+                           time/training (seconds)
     warmup/                the SFT warm-up model (+ rft_warmup_done.json when complete)
     checkpoints/checkpoint-N/   model, optimizer, scheduler, RNG and trainer state at each eval
                            (PPO adds value_model/); the last two are kept

@@ -6,7 +6,7 @@
     grader: grader.yaml
     method: grpo                             # grpo | rloo | ppo
     hyperparameters: {n_epochs: 1, batch_size: 8, learning_rate_multiplier: 1.0, ...}
-    warmup: {n_epochs: 12, target: "{{ item.answer }}"}
+    warmup: {n_epochs: 12, target: "{{ item.answer }}", max_rows: 60}   # label-scarce SFT
     output_dir: runs/arithmetic
 
 Relative paths are resolved against the job file's folder. Every problem is reported with
@@ -59,7 +59,11 @@ class Hyperparameters(_Strict):
         1.0, gt=0, description="Passes over the training prompts (one step = `batch_size` prompts)."
     )
     max_steps: int | None = Field(
-        None, ge=1, description="Stop after this many RL steps (caps `n_epochs`)."
+        None,
+        ge=0,
+        description="Stop after this many RL steps (caps `n_epochs`). 0 = warm-up only, no RL: "
+        "the (warmed-up) start model is still evaluated and written to `best/` and `final/`, "
+        "with `metrics.jsonl` and `summary.json`.",
     )
     batch_size: int = Field(8, ge=1, description="Prompts per RL step.")
     learning_rate_multiplier: float = Field(
@@ -97,6 +101,23 @@ class Warmup(_Strict):
     learning_rate_multiplier: float = Field(
         1.0, gt=0, description="Multiplies the SFT base rate (10x the RL base rate)."
     )
+    train_file: Path | None = Field(
+        None,
+        description="JSONL rows to SFT on (same format as `train_file`, resolved the same way); "
+        "default: the job's `train_file`.",
+    )
+    max_rows: int | None = Field(
+        None,
+        ge=1,
+        description="SFT on only the first N rows after a shuffle seeded by "
+        "`hyperparameters.seed` (a label-scarce warm-up; RL still uses every training prompt).",
+    )
+    max_seconds: float | None = Field(
+        None,
+        gt=0,
+        description="Stop SFT after this many wall-clock seconds (checked after each SFT step), "
+        "even if `n_epochs` are not done.",
+    )
 
 
 class JobConfig(_Strict):
@@ -119,7 +140,7 @@ class JobConfig(_Strict):
     @model_validator(mode="after")
     def _check_sizes(self) -> JobConfig:
         hp = self.hyperparameters
-        if hp.eval_interval > (hp.max_steps or hp.eval_interval):
+        if hp.max_steps and hp.eval_interval > hp.max_steps:
             raise ValueError(
                 f"hyperparameters.eval_interval ({hp.eval_interval}) is larger than max_steps ({hp.max_steps})"
             )
@@ -136,6 +157,8 @@ class JobConfig(_Strict):
         out.valid_file = fix(self.valid_file)
         out.grader = fix(self.grader)
         out.output_dir = fix(self.output_dir)
+        if self.warmup.train_file is not None:
+            out.warmup = self.warmup.model_copy(update={"train_file": fix(self.warmup.train_file)})
         local = base_dir / self.model
         if not Path(self.model).is_absolute() and (
             local.exists() or self.model.startswith((".", "/")) or self.model.count("/") != 1

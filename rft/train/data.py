@@ -11,6 +11,7 @@ not render.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +33,16 @@ class Split:
 
 @dataclass
 class TrainData:
-    """Checked train and valid splits."""
+    """Checked train and valid splits (and the warm-up's own file, when the job names one)."""
 
     train: Split
     valid: Split
+    warmup: Split | None = None
+
+    @property
+    def warmup_split(self) -> Split:
+        """The rows the SFT warm-up draws from: `warmup.train_file`, else the train split."""
+        return self.warmup if self.warmup is not None else self.train
 
 
 def prompt_of(row: Mapping[str, Any]) -> str | list[dict[str, Any]]:
@@ -114,6 +121,7 @@ def check_data(
     *,
     reward: Any | None = None,
     warmup_target: str | None = None,
+    warmup_file: Path | None = None,
 ) -> TrainData:
     """Read and check both splits; raise one `DataError` listing every problem found.
 
@@ -121,16 +129,20 @@ def check_data(
         train_file, valid_file: JSONL files.
         reward: the compiled grader (`rft.compile(...)`); its `check_items` validates each
             row against the fields the grader's templates read.
-        warmup_target: the warm-up SFT target template, rendered for every training row.
+        warmup_target: the warm-up SFT target template, rendered for every warm-up row.
+        warmup_file: a separate JSONL file of SFT rows (`warmup.train_file`); its prompts must
+            not appear in the validation split either.
     """
     problems: list[str] = []
     train = read_split(Path(train_file), "train", problems)
     valid = read_split(Path(valid_file), "valid", problems)
+    warmup = read_split(Path(warmup_file), "warmup.train", problems) if warmup_file else None
 
     valid_keys = {prompt_key(r): line for r, line in zip(valid.rows, valid.lines, strict=True)}
     overlap = [
-        f"{train.path}:{line} has the same prompt as {valid.path}:{valid_keys[key]}"
-        for row, line in zip(train.rows, train.lines, strict=True)
+        f"{split.path}:{line} has the same prompt as {valid.path}:{valid_keys[key]}"
+        for split in (train, *([warmup] if warmup is not None else []))
+        for row, line in zip(split.rows, split.lines, strict=True)
         if (key := prompt_key(row)) in valid_keys
     ]
     if overlap:
@@ -145,15 +157,25 @@ def check_data(
             found = reward.check_items(split.rows)
             problems.extend(f"{split.path}: {_line_of(p, split)}" for p in _capped(found))
 
-    if warmup_target is not None and train.rows:
-        problems.extend(_check_target(warmup_target, train))
+    sft = warmup if warmup is not None else train
+    if warmup_target is not None and sft.rows:
+        problems.extend(_check_target(warmup_target, sft))
 
     if problems:
         raise DataError(
             "the data is not ready for training:\n  " + "\n  ".join(problems),
             hint="fix the lines above; nothing was loaded or trained",
         )
-    return TrainData(train=train, valid=valid)
+    return TrainData(train=train, valid=valid, warmup=warmup)
+
+
+def warmup_rows(split: Split, max_rows: int | None, seed: int) -> list[dict[str, Any]]:
+    """The SFT rows: all of `split`, or its first `max_rows` after a shuffle seeded by `seed`."""
+    if max_rows is None or max_rows >= len(split.rows):
+        return list(split.rows)
+    rows = list(split.rows)
+    random.Random(seed).shuffle(rows)
+    return rows[:max_rows]
 
 
 def _line_of(problem: str, split: Split) -> str:

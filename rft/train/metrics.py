@@ -3,7 +3,8 @@
 Records have a `type`:
 - `train`: one per RL step: `step`, `reward` (mean over the step's completions), `graders`
   (per-grader means), `errors` (error-flag rates), `loss`/`kl`/`learning_rate` where the
-  trainer reports them, and `seconds: {sampling, grading, training, step}`.
+  trainer reports them, `seconds: {sampling, grading, training, step}`, and the same
+  seconds as flat keys `time/step`, `time/generation`, `time/grading`, `time/training`.
 - `eval`: `step` (0 = before RL, after any warm-up), `phase` (`start` | `rl`), validation
   `reward`, `graders`, `errors`, `n`, `seconds`.
 - `warmup`: one per SFT log (`epoch`, `loss`).

@@ -87,6 +87,11 @@ def train_rl(
     has_start_eval = any(r.get("type") == "eval" and r.get("step") == 0 for r in metrics.read())
     if start_step == 0 and not has_start_eval:
         callback.run_eval(0, phase="start")
+    if steps == 0:
+        # Warm-up only: the evaluated start model is the final model (and `best/`).
+        say("max_steps is 0: no RL, the start model is the final model")
+        _save_final(policy, tokenizer, layout)
+        return RlOutcome(last_step=0, interrupted=False)
     if start_step >= steps:
         say(f"nothing left to do: the run already reached step {start_step} of {steps}")
         return RlOutcome(last_step=start_step, interrupted=False)
@@ -138,10 +143,14 @@ def train_rl(
         callback.restore_signal_handler()
     last = layout.last_checkpoint()
     if not interrupted:
-        layout.final.mkdir(parents=True, exist_ok=True)
-        policy.save_pretrained(layout.final)
-        tokenizer.save_pretrained(layout.final)
+        _save_final(policy, tokenizer, layout)
     return RlOutcome(last_step=last[0] if last else start_step, interrupted=interrupted)
+
+
+def _save_final(policy: Any, tokenizer: Any, layout: RunLayout) -> None:
+    layout.final.mkdir(parents=True, exist_ok=True)
+    policy.save_pretrained(layout.final)
+    tokenizer.save_pretrained(layout.final)
 
 
 def _build_ppo(

@@ -2,7 +2,11 @@
 
 Order of work: the job file, the grader bundle and both data files are validated first (one
 clear error, before torch is even imported); then an optional SFT warm-up; an eval of the
-start model (step 0); then RL with an eval + checkpoint every `eval_interval` steps.
+start model (step 0); then RL with an eval + checkpoint every `eval_interval` steps
+(`hyperparameters.max_steps: 0` stops after the step-0 eval: a warm-up-only run).
+
+`run()` takes a job file or a `JobConfig` built in code (its relative paths are resolved
+against `base_dir`, the working directory by default).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from rft.errors import ConfigError
 from rft.train.config import JobConfig, load_job
-from rft.train.data import TrainData, check_data, render_targets
+from rft.train.data import TrainData, check_data, render_targets, warmup_rows
 from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
 
@@ -34,7 +38,12 @@ class Prepared:
 
 @dataclass
 class RunSummary:
-    """What a finished (or interrupted) run reports."""
+    """What a finished (or interrupted) run reports (also written to `summary.json`).
+
+    `start_reward` is the validation reward at step 0, i.e. of the warmed-up model when the
+    job has a warm-up; `final_reward` the last eval's; `best_reward` the best eval's (the model
+    in `best_dir`).
+    """
 
     output_dir: Path
     method: str
@@ -45,19 +54,42 @@ class RunSummary:
     warmup_seconds: float
     rl_seconds: float
     interrupted: bool = False
+    best_step: int | None = None
+    warmup_rows: int = 0
+    best_dir: Path | None = None
+    final_dir: Path | None = None
+    metrics_file: Path | None = None
+    summary_file: Path | None = None
 
 
-def prepare(job_path: str | Path) -> Prepared:
-    """Validate the job, compile its grader and check its data (no model is loaded)."""
+def _as_job(job: str | Path | JobConfig, base_dir: str | Path | None) -> JobConfig:
+    if isinstance(job, JobConfig):
+        # A job built in code: validate it as a file would be, relative paths from base_dir.
+        checked = JobConfig.model_validate(job.model_dump())
+        return checked.resolve_paths(Path(base_dir or Path.cwd()).resolve())
+    return load_job(job)
+
+
+def prepare(job: str | Path | JobConfig, *, base_dir: str | Path | None = None) -> Prepared:
+    """Validate the job (a file or a `JobConfig`), compile its grader and check its data.
+
+    No model is loaded. `base_dir` resolves a `JobConfig`'s relative paths (default: cwd).
+    """
     import rft
 
-    job = load_job(job_path)
-    if not job.grader.is_file():
-        raise ConfigError(f"grader bundle {job.grader} does not exist", hint="check `grader:`")
-    reward = rft.compile(job.grader)
-    target = job.warmup.target if job.warmup.n_epochs > 0 else None
-    data = check_data(job.train_file, job.valid_file, reward=reward, warmup_target=target)
-    return Prepared(job=job, reward=reward, data=data)
+    config = _as_job(job, base_dir)
+    if not config.grader.is_file():
+        raise ConfigError(f"grader bundle {config.grader} does not exist", hint="check `grader:`")
+    reward = rft.compile(config.grader)
+    warm = config.warmup
+    data = check_data(
+        config.train_file,
+        config.valid_file,
+        reward=reward,
+        warmup_target=warm.target if warm.n_epochs > 0 else None,
+        warmup_file=warm.train_file if warm.n_epochs > 0 else None,
+    )
+    return Prepared(job=config, reward=reward, data=data)
 
 
 def _quiet() -> None:
@@ -105,21 +137,23 @@ def _valid_subset(job: JobConfig, rows: list[dict[str, Any]]) -> list[dict[str, 
 
 
 def run(
-    job_path: str | Path,
+    job: str | Path | JobConfig,
     *,
     resume: bool = False,
     progress: Any = None,
     console: Any = None,
+    base_dir: str | Path | None = None,
 ) -> RunSummary:
     """Run (or resume) a training job; see `rft.train` for the run folder's layout.
 
     Args:
-        job_path: the job YAML.
+        job: the job YAML, or a `JobConfig` built in code.
         resume: continue from the last checkpoint of `output_dir` (and reuse its warm-up).
         progress: optional `rich.progress.Progress` to show steps on.
         console: optional `rich.console.Console` for one-line status messages.
+        base_dir: folder a `JobConfig`'s relative paths are resolved against (default: cwd).
     """
-    prepared = prepare(job_path)
+    prepared = prepare(job, base_dir=base_dir)
     job, reward, data = prepared.job, prepared.reward, prepared.data
     layout = RunLayout(job.output_dir)
     metrics = MetricsLog(layout.metrics)
@@ -139,14 +173,15 @@ def run(
     # -- warm-up ---------------------------------------------------------------------------
     warmup_seconds = 0.0
     start_model = job.model
+    sft_rows: list[dict[str, Any]] = []
     if job.warmup.n_epochs > 0:
+        sft_rows = warmup_rows(data.warmup_split, job.warmup.max_rows, job.hyperparameters.seed)
         if layout.warmup_done():
             say(f"warm-up: reusing {layout.warmup}")
         else:
-            metrics.path.unlink(
-                missing_ok=True
-            )  # nothing logged after an unfinished warm-up counts
-            warmup_seconds = _warmup(job, data, layout, metrics, say)
+            # Nothing logged after an unfinished warm-up counts.
+            metrics.path.unlink(missing_ok=True)
+            warmup_seconds = _warmup(job, sft_rows, layout, metrics, say)
         start_model = str(layout.warmup)
     checkpoint = layout.last_checkpoint() if resume else None
     metrics.truncate_after(checkpoint[0] if checkpoint else 0)
@@ -169,16 +204,24 @@ def run(
     )
     rl_seconds = time.perf_counter() - start
     evals = [r for r in metrics.read() if r.get("type") == "eval"]
+    scored = [r for r in evals if r["reward"] is not None]
+    best = max(scored, key=lambda r: r["reward"], default=None)  # the first of equal bests
     summary = RunSummary(
         output_dir=layout.root,
         method=job.method,
         start_reward=next((r["reward"] for r in evals if r["step"] == 0), None),
         final_reward=evals[-1]["reward"] if evals else None,
-        best_reward=max((r["reward"] for r in evals if r["reward"] is not None), default=None),
+        best_reward=best["reward"] if best else None,
         steps=outcome.last_step,
         warmup_seconds=round(warmup_seconds, 2),
         rl_seconds=round(rl_seconds, 2),
         interrupted=outcome.interrupted,
+        best_step=best["step"] if best else None,
+        warmup_rows=len(sft_rows),
+        best_dir=layout.best,
+        final_dir=None if outcome.interrupted else layout.final,
+        metrics_file=layout.metrics,
+        summary_file=layout.summary,
     )
     layout.summary.write_text(
         json.dumps(
@@ -190,12 +233,26 @@ def run(
 
 
 def _warmup(
-    job: JobConfig, data: TrainData, layout: RunLayout, metrics: MetricsLog, say: Any
+    job: JobConfig,
+    rows: list[dict[str, Any]],
+    layout: RunLayout,
+    metrics: MetricsLog,
+    say: Any,
 ) -> float:
-    """SFT the start model on the rendered targets; saves `warmup/` and a done-marker."""
+    """SFT the start model on the rows' rendered targets; saves `warmup/` and a done-marker."""
     from transformers import TrainerCallback
 
     from rft.train.trainers import build_sft_trainer
+
+    start = time.perf_counter()
+    budget = job.warmup.max_seconds
+
+    class _Budget(TrainerCallback):
+        """Stop SFT once `warmup.max_seconds` of wall-clock time are spent."""
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if budget is not None and time.perf_counter() - start >= budget:
+                control.should_training_stop = True
 
     class _LogWarmup(TrainerCallback):
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
@@ -209,15 +266,16 @@ def _warmup(
                     }
                 )
 
-    start = time.perf_counter()
     model, tokenizer = _load(job.model)
-    targets = render_targets(job.warmup.target, data.train.rows)
-    say(f"warm-up: SFT for {job.warmup.n_epochs:g} epochs on {len(targets)} rows")
-    shutil.rmtree(layout.warmup, ignore_errors=True)
-    trainer = build_sft_trainer(
-        job, model, tokenizer, data.train.rows, targets, layout.warmup / "trainer"
+    targets = render_targets(job.warmup.target, rows)
+    say(
+        f"warm-up: SFT for {job.warmup.n_epochs:g} epochs on {len(targets)} rows"
+        + (f" (at most {budget:g}s)" if budget is not None else "")
     )
+    shutil.rmtree(layout.warmup, ignore_errors=True)
+    trainer = build_sft_trainer(job, model, tokenizer, rows, targets, layout.warmup / "trainer")
     trainer.add_callback(_LogWarmup())
+    trainer.add_callback(_Budget())
     _drop_printer(trainer)
     trainer.train()
     shutil.rmtree(layout.warmup / "trainer", ignore_errors=True)

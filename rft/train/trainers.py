@@ -57,10 +57,10 @@ def count_parameters(model: Any) -> int:
 
 
 def rl_steps(job: JobConfig, n_train: int) -> int:
-    """RL steps of the run: `n_epochs` passes over the prompts, capped by `max_steps`."""
+    """RL steps of the run: `n_epochs` passes over the prompts, capped by `max_steps` (0 = none)."""
     hp = job.hyperparameters
     steps = max(1, math.ceil(hp.n_epochs * n_train / hp.batch_size))
-    return min(steps, hp.max_steps) if hp.max_steps else steps
+    return min(steps, hp.max_steps) if hp.max_steps is not None else steps
 
 
 def rl_dataset(rows: list[dict[str, Any]]) -> Any:
