@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rft.demo.pipeline import SPECS, labelled_subset
+from rft.demo.pipeline import SPECS, DemoConfig, _job, labelled_subset, sft_rows
 from rft.demo.table import ModelRow, invalid_share, list_length, table_rows
 
 
@@ -40,6 +40,29 @@ def test_table_has_ranking_columns_only_for_ranked_tasks() -> None:
     assert cells[0][3] == "0.500"
     columns, _ = table_rows([ModelRow("RFT", "x", 3.0, 0.5, 0.0)], supervision=False)
     assert "accuracy" in columns and "top@1" not in columns
+
+
+def test_rare_disease_sft_target_is_the_gold_gene_after_a_space() -> None:
+    row = {"completion": '{ "genes" : [ "A" , "B" ] }', "gold_completion": '{ "genes" : [ "B" ] }'}
+    assert sft_rows("rare-disease", [row])[0]["sft_target"] == ' { "genes" : [ "B" ] }'
+    assert sft_rows("arithmetic", [row]) == [row]
+
+
+def test_rl_job_runs_every_recipe_step(tmp_path: Path) -> None:
+    from rft.train.trainers import rl_steps
+
+    (tmp_path / "train.jsonl").write_text("".join(f'{{"prompt": "p{i}"}}\n' for i in range(50)))
+    recipe = SPECS["rare-disease"].recipe
+    job = _job(
+        DemoConfig(),
+        recipe,
+        model=tmp_path,
+        data_dir=tmp_path,
+        out=tmp_path / "out",
+        warmup=None,
+        steps=recipe.rl_steps,
+    )
+    assert rl_steps(job, 50) == recipe.rl_steps
 
 
 def test_quick_recipes_are_smaller() -> None:
