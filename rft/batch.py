@@ -66,7 +66,9 @@ def normalize_sample(sample: Any) -> SampleNamespace:
     if isinstance(sample, Mapping):
         if "output_text" in sample:
             fields = {k: v for k, v in sample.items() if v is not None}
-            fields["output_text"] = "" if sample["output_text"] is None else str(sample["output_text"])
+            fields["output_text"] = (
+                "" if sample["output_text"] is None else str(sample["output_text"])
+            )
             return SampleNamespace(fields)
         if "content" in sample:  # a single chat message
             return normalize_sample([sample])
@@ -107,7 +109,9 @@ class Batch:
             raise ValueError(f"{len(samples)} samples but {len(items)} items: they must pair up")
         self._raw = samples if isinstance(samples, list) else list(samples)
         items = items if isinstance(items, list) else list(items)
-        self.items: list[Mapping[str, Any]] = items if None not in items else [i if i is not None else {} for i in items]
+        self.items: list[Mapping[str, Any]] = (
+            items if None not in items else [i if i is not None else {} for i in items]
+        )
         # Plain strings (what trainers pass) skip all per-sample normalization.
         self._samples: list[SampleNamespace] | None = None
         if all(type(s) is str for s in self._raw):
@@ -134,7 +138,8 @@ class Batch:
         """`{"item": …, "sample": …}` per pair, for templates off the fast path."""
         if self._namespaces is None:
             self._namespaces = [
-                {"item": item, "sample": sample} for item, sample in zip(self.items, self.samples, strict=True)
+                {"item": item, "sample": sample}
+                for item, sample in zip(self.items, self.samples, strict=True)
             ]
         return self._namespaces
 
@@ -205,7 +210,11 @@ class Batch:
                     values[i] = fn(namespace)
                 except Exception as exc:
                     sample = namespace["sample"]
-                    if isinstance(exc, MissingVariable) and sample.parse_failed and template.uses_output_json:
+                    if (
+                        isinstance(exc, MissingVariable)
+                        and sample.parse_failed
+                        and template.uses_output_json
+                    ):
                         exc = JsonParseError("output_text is not valid JSON")
                     errors[i] = exc
         result = Rendered(values=values)
@@ -215,13 +224,18 @@ class Batch:
         return result
 
 
-def _classify(errors: dict[int, BaseException], n: int) -> tuple[dict[str, np.ndarray], list[str | None]]:
+def _classify(
+    errors: dict[int, BaseException], n: int
+) -> tuple[dict[str, np.ndarray], list[str | None]]:
     """Per-sample exceptions -> error-flag masks and messages."""
     flags: dict[str, np.ndarray] = {}
     messages: list[str | None] = [None] * n
     for i, exc in errors.items():
         if isinstance(exc, MissingVariable):
-            flag, message = ErrorFlag.invalid_variable_error, f"missing template variable `{exc.path}`"
+            flag, message = (
+                ErrorFlag.invalid_variable_error,
+                f"missing template variable `{exc.path}`",
+            )
         elif isinstance(exc, JsonParseError):
             flag, message = ErrorFlag.sample_parse_error, str(exc)
         else:

@@ -157,7 +157,11 @@ def apply_steps(
             try:
                 out.append(_lookup(value, arg, path_text) if kind == "key" else arg(value, *args))
             except Exception as exc:
-                errors[i] = exc if isinstance(exc, MissingVariable) or kind == "filter" else MissingVariable(path_text)
+                errors[i] = (
+                    exc
+                    if isinstance(exc, MissingVariable) or kind == "filter"
+                    else MissingVariable(path_text)
+                )
                 out.append(None)
         column = out
     return column
@@ -289,7 +293,12 @@ def compile_template(source: Any, location: Location | None = None) -> CompiledT
             if root == "sample" and steps and steps[0][0] == "key":
                 column_root, column_steps = ("sample", str(steps[0][1])), steps[1:]
             return CompiledTemplate(
-                source=source, kind="getter", paths=paths, _fn=fn, root=column_root, steps=column_steps
+                source=source,
+                kind="getter",
+                paths=paths,
+                _fn=fn,
+                root=column_root,
+                steps=column_steps,
             )
         compiled = ENV.compile_expression(single["expr"], undefined_to_none=False)
 

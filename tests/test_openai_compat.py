@@ -66,7 +66,9 @@ MULTI = """{
         ("ilike", "negative", "positive", 0.0),
     ],
 )
-def test_string_check_operations_as_documented(operation: str, output: str, label: str, expected: float) -> None:
+def test_string_check_operations_as_documented(
+    operation: str, output: str, label: str, expected: float
+) -> None:
     grader = json.loads(STRING_CHECK)
     grader["operation"] = operation
     assert rft.compile(grader).score([output], [{"label": label}]).scores[0] == expected
@@ -75,7 +77,9 @@ def test_string_check_operations_as_documented(operation: str, output: str, labe
 def test_text_similarity_fuzzy_match_with_pass_threshold() -> None:
     reward = rft.compile(json.loads(TEXT_SIMILARITY))
     item = {"reference_answer": "fuzzy wuzzy had no hair"}
-    result = reward.score(["fuzzy wuzzy had no hair", "fuzzy wuzzy had no hairs", "a bear"], [item] * 3)
+    result = reward.score(
+        ["fuzzy wuzzy had no hair", "fuzzy wuzzy had no hairs", "a bear"], [item] * 3
+    )
     assert result.scores.tolist() == [1.0, 1.0, 0.0]
 
 
