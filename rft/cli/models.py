@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import cast, get_args
 
 import typer
 
@@ -20,7 +20,9 @@ def init_tiny(
     task: list[Path] = typer.Option(
         ..., "--task", help="JSONL file(s) of the task; the tokenizer is trained on their text."
     ),
-    level: str = typer.Option("char", help="Tokenizer level: char or word."),
+    level: str = typer.Option(
+        "char", help="Tokenizer level: char, word, or whitespace (one token per spaced chunk)."
+    ),
     hidden_size: int = typer.Option(64, help="Model width."),
     layers: int = typer.Option(2, help="Transformer layers."),
     heads: int = typer.Option(4, help="Attention heads."),
@@ -28,18 +30,17 @@ def init_tiny(
     seed: int = typer.Option(0, help="Initialisation seed."),
 ) -> None:
     """Build a small Llama + tokenizer from scratch (loads with AutoModelForCausalLM)."""
-    from rft.train.tiny_model import build_tiny_model, corpus_from_jsonl
+    from rft.train.tiny_model import Level, build_tiny_model, corpus_from_jsonl
 
-    if level not in ("char", "word"):
-        raise ConfigError(f"--level must be char or word, got {level!r}")
+    if level not in get_args(Level):
+        raise ConfigError(f"--level must be one of {', '.join(get_args(Level))}, got {level!r}")
     missing = [str(p) for p in task if not p.is_file()]
     if missing:
         raise ConfigError(f"no such task file: {', '.join(missing)}")
-    lvl: Literal["char", "word"] = "char" if level == "char" else "word"
     info = build_tiny_model(
         corpus_from_jsonl(task),
         out,
-        level=lvl,
+        level=cast(Level, level),
         hidden_size=hidden_size,
         num_layers=layers,
         num_heads=heads,

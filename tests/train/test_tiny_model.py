@@ -37,6 +37,24 @@ def test_word_level_and_chat_template(tmp_path: Path) -> None:
     assert chat == "the cat"
 
 
+def test_whitespace_level_keeps_codes_whole(tmp_path: Path) -> None:
+    texts = ["HP:0001250 HP:0000252 NOT HP:0001263 ->", '{ "genes" : [ "FBN1" , "SCN1A" ] }']
+    build_tiny_model(texts, tmp_path / "m", level="whitespace")
+    tok = AutoTokenizer.from_pretrained(tmp_path / "m")
+    prompt = tok("HP:0000252 HP:0001250 ->")["input_ids"]
+    assert len(prompt) == 3 and tok.unk_token_id not in prompt  # one token per code
+    # A code is the same token first in a text or after a space (the space is part of it).
+    assert prompt[1] == tok("HP:0001250")["input_ids"][0]
+    answer = tok('{ "genes" : [ "SCN1A" ] }')["input_ids"]
+    assert len(answer) == 7 and tok.decode(answer) == '{ "genes" : [ "SCN1A" ] }'
+    # Prompt + answer tokenize as prompt tokens then answer tokens (what SFT and RL rely on).
+    joined = tok('HP:0000252 HP:0001250 -> { "genes" : [ "SCN1A" ] }')["input_ids"]
+    assert joined == prompt + answer
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "m")
+    out = model.generate(**tok(["HP:0001250 ->"], return_tensors="pt"), max_new_tokens=2)
+    assert isinstance(tok.decode(out[0, 2:], skip_special_tokens=True), str)
+
+
 def test_cli_init_tiny(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "d.jsonl", addition_rows(10))
     result = subprocess.run(
