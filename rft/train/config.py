@@ -61,7 +61,8 @@ class Hyperparameters(_Strict):
     max_steps: int | None = Field(
         None,
         ge=0,
-        description="Stop after this many RL steps (caps `n_epochs`). 0 = warm-up only, no RL: "
+        description="Run exactly this many RL steps (overrides `n_epochs`; the prompts are "
+        "cycled as often as needed). 0 = warm-up only, no RL: "
         "the (warmed-up) start model is still evaluated and written to `best/` and `final/`, "
         "with `metrics.jsonl` and `summary.json`.",
     )

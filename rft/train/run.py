@@ -268,10 +268,13 @@ def _warmup(
 
     model, tokenizer = _load(job.model)
     targets = render_targets(job.warmup.target, rows)
-    say(
-        f"warm-up: SFT for {job.warmup.n_epochs:g} epochs on {len(targets)} rows"
-        + (f" (at most {budget:g}s)" if budget is not None else "")
-    )
+    epochs = job.warmup.n_epochs
+    if budget is None:
+        say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows")
+    elif epochs >= 1000:  # a time-boxed run (e.g. the demo's SFT-longer control)
+        say(f"warm-up: SFT on {len(targets)} rows for {budget:.0f}s")
+    else:
+        say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows (at most {budget:.0f}s)")
     shutil.rmtree(layout.warmup, ignore_errors=True)
     trainer = build_sft_trainer(job, model, tokenizer, rows, targets, layout.warmup / "trainer")
     trainer.add_callback(_LogWarmup())

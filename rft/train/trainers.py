@@ -57,10 +57,12 @@ def count_parameters(model: Any) -> int:
 
 
 def rl_steps(job: JobConfig, n_train: int) -> int:
-    """RL steps of the run: `n_epochs` passes over the prompts, capped by `max_steps` (0 = none)."""
+    """RL steps of the run: `max_steps` when set (it overrides `n_epochs`, as in transformers'
+    `TrainingArguments`; 0 = warm-up only), else `n_epochs` passes over the prompts."""
     hp = job.hyperparameters
-    steps = max(1, math.ceil(hp.n_epochs * n_train / hp.batch_size))
-    return min(steps, hp.max_steps) if hp.max_steps is not None else steps
+    if hp.max_steps is not None:
+        return hp.max_steps
+    return max(1, math.ceil(hp.n_epochs * n_train / hp.batch_size))
 
 
 def rl_dataset(rows: list[dict[str, Any]]) -> Any:
