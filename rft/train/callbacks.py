@@ -180,6 +180,8 @@ class RftCallback(TrainerCallback):
                     break
         record["graders"] = timing.get("graders", {})
         record["errors"] = timing.get("errors", {})
+        # Reward hacking shows per step too: reward tracking length, groups with nothing to learn.
+        record.update(timing.get("quality", {}))
         record["seconds"] = timing["seconds"]
         # Flat per-step timings, the names benchmarks read (`time/step`, `time/grading`, ...).
         seconds = timing["seconds"]

@@ -23,17 +23,29 @@ from rft.integrations.trl import items_from_columns
 
 @dataclass
 class StepStats:
-    """What happened in the current step: seconds spent sampling and grading, and the scores."""
+    """What happened in the current step: seconds spent sampling and grading, and the scores.
+
+    `group_size` (GRPO/RLOO: completions per prompt) turns on the per-step reward-hacking
+    signals of `rft.report.quality.step_metrics`, computed from the completions' lengths.
+    """
 
     sampling: float = 0.0
     grading: float = 0.0
     scores: list[np.ndarray] = field(default_factory=list)
     sub_scores: dict[str, list[np.ndarray]] = field(default_factory=dict)
     errors: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    group_size: int | None = None
+    lengths: list[np.ndarray] = field(default_factory=list)
+    all_scores: list[np.ndarray] = field(default_factory=list)
+    """Every completion's score in generation order (skipped ones included), for `quality`."""
 
-    def add(self, scores: Any, seconds: float) -> None:
+    def add(self, scores: Any, seconds: float, lengths: Sequence[int] | None = None) -> None:
         self.grading += seconds
-        self.scores.append(np.asarray(scores.scores)[~np.asarray(scores.skipped, dtype=bool)])
+        values = np.asarray(scores.scores, dtype=float)
+        self.scores.append(values[~np.asarray(scores.skipped, dtype=bool)])
+        if lengths is not None:
+            self.lengths.append(np.asarray(lengths, dtype=float))
+            self.all_scores.append(values)
         for name, values in scores.sub_scores.items():
             self.sub_scores.setdefault(name, []).append(np.asarray(values))
         for flag, mask in scores.errors.items():
@@ -49,6 +61,12 @@ class StepStats:
                 k: float(np.concatenate(v).mean()) for k, v in self.sub_scores.items()
             }
             out["errors"] = {k: float(np.concatenate(v).mean()) for k, v in self.errors.items()}
+        if self.group_size and self.lengths:
+            from rft.report.quality import step_metrics
+
+            out["quality"] = step_metrics(
+                np.concatenate(self.all_scores), np.concatenate(self.lengths), self.group_size
+            )
         return out
 
     def reset(self) -> None:
@@ -56,6 +74,8 @@ class StepStats:
         self.scores.clear()
         self.sub_scores.clear()
         self.errors.clear()
+        self.lengths.clear()
+        self.all_scores.clear()
 
 
 def time_generation(model: Any, stats: StepStats) -> None:
@@ -89,7 +109,11 @@ class TrainReward:
     ) -> list[float | None]:
         start = time.perf_counter()
         scores = self.reward.score(list(completions), items_from_columns(prompts, columns))
-        self.stats.add(scores, time.perf_counter() - start)
+        if completion_ids is not None:
+            lengths = [len(ids) for ids in completion_ids]
+        else:
+            lengths = [len(str(c)) for c in completions]
+        self.stats.add(scores, time.perf_counter() - start, lengths)
         return scores.rewards()
 
 

@@ -41,7 +41,8 @@ def train_rl(
     steps = rl_steps(job, len(data.train.rows))
     hp = job.hyperparameters
     start_step = checkpoint[0] if checkpoint else 0
-    stats = StepStats()
+    # PPO samples one completion per prompt: no groups, so no per-group quality signals.
+    stats = StepStats(group_size=hp.num_generations if job.method != "ppo" else None)
     policy, tokenizer = _load(start_model)
     if checkpoint and job.method == "ppo":
         # PPO cannot resume by itself: load the policy weights of the checkpoint here.

@@ -75,3 +75,21 @@ def test_trl_reward_records_step_stats() -> None:
     assert out == [1.0, 0.0]
     assert fn.__name__ == "sum_exact"
     assert stats.summary()["graders"] == {"sum_exact": 0.5}
+    assert "quality" not in stats.summary()  # no group size: no per-group signals
+
+
+def test_trl_reward_logs_reward_hacking_signals_per_step() -> None:
+    stats = StepStats(group_size=2)
+    fn = TrainReward(rft.compile(GRADER), stats)
+    # Group 1 all right (nothing to learn); group 2 split; the right answers are the longer ones.
+    fn(
+        prompts=["1+1="] * 4,
+        completions=["2", "2", "2", "33"],
+        completion_ids=[[5, 6], [5, 6], [5, 6], [7]],
+        answer=["2"] * 4,
+    )
+    quality = stats.summary()["quality"]
+    assert quality["quality/zero_variance_share"] == 0.5
+    assert quality["quality/length_correlation"] > 0.5
+    stats.reset()
+    assert "quality" not in stats.summary()

@@ -60,3 +60,5 @@ def test_rl_improves_on_the_warmup(
     assert summary.final_reward is not None and summary.final_reward > summary.start_reward, evals
     train = [r for r in records if r["type"] == "train"]
     assert all(r["time/step"] >= r["time/grading"] >= 0 for r in train)
+    if method != "ppo":  # grouped sampling: the per-step reward-hacking signals are logged
+        assert all(0.0 <= r["quality/zero_variance_share"] <= 1.0 for r in train)
