@@ -79,3 +79,17 @@ def test_example_job_is_valid() -> None:
     job = load_job(REPO / "examples" / "arithmetic" / "job.yaml")
     assert isinstance(job, JobConfig)
     assert job.warmup.n_epochs > 0
+
+
+def test_max_steps_overrides_epochs() -> None:
+    from rft.train.trainers import rl_steps
+
+    def job(**hp: object) -> JobConfig:
+        return JobConfig(model="m", train_file="t", valid_file="v", grader="g", hyperparameters=hp)
+
+    # 100 prompts, 8 a step: one epoch is 13 steps; max_steps is the length whatever n_epochs says.
+    assert rl_steps(job(), 100) == 13
+    assert rl_steps(job(n_epochs=2.5), 100) == 32
+    assert rl_steps(job(max_steps=500), 100) == 500
+    assert rl_steps(job(n_epochs=100, max_steps=7), 100) == 7
+    assert rl_steps(job(max_steps=0), 100) == 0
