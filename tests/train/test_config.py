@@ -91,5 +91,5 @@ def test_max_steps_overrides_epochs() -> None:
     assert rl_steps(job(), 100) == 13
     assert rl_steps(job(n_epochs=2.5), 100) == 32
     assert rl_steps(job(max_steps=500), 100) == 500
-    assert rl_steps(job(n_epochs=100, max_steps=7), 100) == 7
+    assert rl_steps(job(n_epochs=100, max_steps=7, eval_interval=7), 100) == 7
     assert rl_steps(job(max_steps=0), 100) == 0
