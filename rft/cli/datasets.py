@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
         tiny: bool = typer.Option(
             False,
             "--tiny",
-            help="Word-level prompt/completion rows for a tiny model (100 diseases).",
+            help="Space-separated prompt/completion rows for a tiny model (100 diseases).",
         ),
     ) -> None:
         """Build TASK's dataset into OUT and print its sizes and baseline scores."""

@@ -18,10 +18,10 @@ def demo(
     seed: int = typer.Option(0, "--seed", help="Training seed (the data are fixed)."),
     quick: bool = typer.Option(False, "--quick", help="A tiny run (about a minute), for tests."),
     profile: str = typer.Option(
-        "clean",
+        "noisy",
         "--profile",
-        help="rare-disease cases: clean (default) or noisy (imprecise and unrelated terms; "
-        "too hard for the tiny model in the demo's budget).",
+        help="rare-disease cases: noisy (default: imprecise, unrelated and absent terms) or "
+        "clean (only the disease's own terms).",
     ),
 ) -> None:
     """Run the rare-disease demo end to end on CPU, offline, and print the comparison table."""

@@ -7,7 +7,8 @@ the disease (noise), and list a few absent phenotypes — HPO's explicit exclusi
 disease where it has them, else pertinent negatives taken from diseases that share a finding.
 
 Two row flavours: chat rows (`messages` asking for `{"genes": [...]}`) for real LLMs, and a
-tiny-model variant whose prompt and targets are space-separated word-level tokens.
+tiny-model variant whose prompt and targets are space-separated tokens (one per HPO id,
+gene and JSON mark).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from rft.errors import ConfigError
 from rft.tasks.hpo import PHENOTYPIC_ABNORMALITY, Disease, Ontology, load_diseases, load_ontology
+from rft.tasks.phenotype_baseline import PhenotypeRanker
 
 SplitMode = Literal["by_gene", "by_case"]
 SPLIT_MODES: tuple[SplitMode, ...] = ("by_gene", "by_case")
@@ -231,7 +233,7 @@ def chat_row(ontology: Ontology, case: Case, profile: str) -> dict[str, Any]:
 
 
 def tiny_prompt(hpo_ids: Sequence[str], absent_hpo_ids: Sequence[str]) -> str:
-    """Word-level prompt: `HP:1 HP:2 NOT HP:3 ->` (every absent id preceded by `NOT`)."""
+    """Tiny-model prompt: `HP:1 HP:2 NOT HP:3 ->` (every absent id preceded by `NOT`)."""
     return " ".join([*hpo_ids, *(f"NOT {h}" for h in absent_hpo_ids), "->"])
 
 
@@ -241,27 +243,35 @@ def tiny_target(genes: Sequence[str]) -> str:
     return '{ "genes" : [ ' + inner + (" ] }" if genes else "] }")
 
 
-def warmup_candidates(gold: str, ranked: Sequence[str], length: int = WARMUP_LENGTH) -> list[str]:
-    """A candidate list for warm-up targets: the baseline's top `length` genes, with the gold gene
-    kept where the baseline put it, or in the last slot when the baseline missed it."""
-    top = list(ranked[:length])
-    if gold in top:
-        return top
-    return [*[g for g in top if g != gold][: length - 1], gold]
+def differential(
+    disease: Disease, ranker: PhenotypeRanker, length: int = WARMUP_LENGTH
+) -> list[str]:
+    """A warm-up candidate list: the disease's gene, then the genes of the diseases whose
+    annotations look most like it (its differential diagnosis, by the ranker's similarity).
+
+    It depends on the diagnosis only, not on the patient, so a model that learns it learns one
+    list per disease; when it names the wrong disease first, the right one is often among the
+    look-alikes that follow, which is what top@5 and MRR measure.
+    """
+    ontology = ranker.ontology
+    ranked = ranker.rank_genes(ontology.to_ids(disease.terms), k=length + 1)
+    return [disease.gene, *[g for g in ranked if g != disease.gene][: length - 1]]
 
 
-def tiny_row(ontology: Ontology, case: Case, profile: str, ranked: Sequence[str]) -> dict[str, Any]:
+def tiny_row(
+    ontology: Ontology, case: Case, profile: str, candidates: Sequence[str]
+) -> dict[str, Any]:
     """A tiny-model row: `prompt`, `completion` (warm-up candidate list), `gold_completion`."""
     fields = case_fields(ontology, case, profile)
     return {
         "prompt": tiny_prompt(fields["hpo_ids"], fields["absent_hpo_ids"]),
-        "completion": tiny_target(warmup_candidates(case.disease.gene, ranked)),
+        "completion": tiny_target(candidates),
         "gold_completion": tiny_target([case.disease.gene]),
     } | fields
 
 
 def tiny_vocabulary(rows: Iterable[dict[str, Any]]) -> list[str]:
-    """Every word-level token of the tiny rows' prompts and targets, sorted."""
+    """Every space-separated token of the tiny rows' prompts and targets, sorted."""
     vocab: set[str] = set()
     for row in rows:
         for key in ("prompt", "completion", "gold_completion"):
@@ -358,7 +368,7 @@ def split_cases(
 
 def build_rare_disease(config: BuildConfig) -> RareDiseaseDataset:
     """Simulate, split and render the dataset; the baseline's scores go in the manifest."""
-    from rft.tasks.phenotype_baseline import METHODS, PhenotypeRanker, ranking_metrics
+    from rft.tasks.phenotype_baseline import METHODS, ranking_metrics
 
     config.validate()
     started = time.perf_counter()
@@ -380,10 +390,12 @@ def build_rare_disease(config: BuildConfig) -> RareDiseaseDataset:
     train_diseases = list({c.disease.disease_id: c.disease for c in train_cases}.values())
     ranker = PhenotypeRanker(ontology, train_diseases)
     if config.tiny:
+        lists: dict[str, list[str]] = {}
         for cases_, rows in ((train_cases, data.train), (valid_cases, data.valid)):
             for c in cases_:
-                ranked = ranker.rank_genes(ontology.to_ids(c.observed), ontology.to_ids(c.absent))
-                rows.append(tiny_row(ontology, c, config.profile, ranked))
+                if c.disease.disease_id not in lists:
+                    lists[c.disease.disease_id] = differential(c.disease, ranker)
+                rows.append(tiny_row(ontology, c, config.profile, lists[c.disease.disease_id]))
     else:
         data.train = [chat_row(ontology, c, config.profile) for c in train_cases]
         data.valid = [chat_row(ontology, c, config.profile) for c in valid_cases]

@@ -56,7 +56,10 @@ class Hyperparameters(_Strict):
     """RL hyperparameters, named as OpenAI's fine-tuning API names them where it has a name."""
 
     n_epochs: float = Field(
-        1.0, gt=0, description="Passes over the training prompts (one step = `batch_size` prompts)."
+        1.0,
+        gt=0,
+        description="Passes over the training prompts (one step = `batch_size` prompts); "
+        "ignored when `max_steps` is set.",
     )
     max_steps: int | None = Field(
         None,

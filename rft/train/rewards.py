@@ -26,7 +26,8 @@ class StepStats:
     """What happened in the current step: seconds spent sampling and grading, and the scores.
 
     `group_size` (GRPO/RLOO: completions per prompt) turns on the per-step reward-hacking
-    signals of `rft.report.quality.step_metrics`, computed from the completions' lengths.
+    signals of `rft.report.quality.step_metrics`, computed from the completions' lengths
+    (a skipped sample, e.g. a judge error with `on_error: skip`, counts there with its 0).
     """
 
     sampling: float = 0.0

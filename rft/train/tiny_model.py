@@ -53,7 +53,7 @@ Level = Literal["char", "word", "whitespace"]
 
 
 def build_tokenizer(texts: Iterable[str], level: Level = "char") -> Any:
-    """Train a character- or word-level tokenizer on `texts`; returns a `PreTrainedTokenizerFast`.
+    """Train a character-, word- or whitespace-level tokenizer on `texts`; returns a `PreTrainedTokenizerFast`.
 
     Args:
         texts: the task's own text (prompts, answers, any other field values).

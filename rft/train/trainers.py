@@ -73,6 +73,32 @@ def rl_dataset(rows: list[dict[str, Any]]) -> Any:
 
 
 # -- warm-up -----------------------------------------------------------------------------
+def check_target_boundary(tokenizer: Any, records: list[dict[str, Any]], sample: int = 32) -> None:
+    """Raise ConfigError when a prompt's tokens are not a prefix of prompt + target's tokens.
+
+    TRL joins a string prompt and its target as one string; if the tokenizer fuses the
+    prompt's end with the target's start (`->` + `{` read as `->{`), the loss mask is wrong
+    and generation never produces that fused token. TRL only warns, once per row.
+    """
+    from rft.errors import ConfigError, Location
+
+    for i, record in enumerate(records[:sample], start=1):
+        prompt, target = record["prompt"], record["completion"]
+        if not isinstance(prompt, str) or not isinstance(target, str):
+            continue
+        alone = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        joined = tokenizer(prompt + target, add_special_tokens=False)["input_ids"]
+        if joined[: len(alone)] != alone:
+            raise ConfigError(
+                f"row {i}: the tokenizer reads the end of the prompt {prompt[-20:]!r} and the "
+                f"start of the warm-up target {target[:20]!r} as one token",
+                Location(field=("warmup", "target")),
+                hint="separate them in the data: end each prompt with a space or newline, or "
+                "give the target field a leading space (a template's own outer whitespace is "
+                "stripped)",
+            )
+
+
 def build_sft_trainer(
     job: JobConfig,
     model: Any,
@@ -96,6 +122,7 @@ def build_sft_trainer(
             records.append(
                 {"prompt": prompt, "completion": [{"role": "assistant", "content": target}]}
             )
+    check_target_boundary(tokenizer, records)
     rate = base_learning_rate(count_parameters(model), warmup=True) * w.learning_rate_multiplier
     args = common_args(job, out, rate)
     args.update(

@@ -42,16 +42,15 @@ def test_table_has_ranking_columns_only_for_ranked_tasks() -> None:
     assert "accuracy" in columns and "top@1" not in columns
 
 
-def test_rare_disease_sft_target_is_the_gold_gene_after_a_space() -> None:
-    row = {"completion": '{ "genes" : [ "A" , "B" ] }', "gold_completion": '{ "genes" : [ "B" ] }'}
-    assert sft_rows("rare-disease", [row])[0]["sft_target"] == ' { "genes" : [ "B" ] }'
+def test_rare_disease_sft_target_is_the_candidate_list_after_a_space() -> None:
+    row = {"completion": '{ "genes" : [ "A" , "B" ] }', "gold_completion": '{ "genes" : [ "A" ] }'}
+    assert sft_rows("rare-disease", [row])[0]["sft_target"] == ' { "genes" : [ "A" , "B" ] }'
     assert sft_rows("arithmetic", [row]) == [row]
 
 
-def test_rl_job_runs_every_recipe_step(tmp_path: Path) -> None:
+def test_rl_job_carries_the_recipe(tmp_path: Path) -> None:
     from rft.train.trainers import rl_steps
 
-    (tmp_path / "train.jsonl").write_text("".join(f'{{"prompt": "p{i}"}}\n' for i in range(50)))
     recipe = SPECS["rare-disease"].recipe
     job = _job(
         DemoConfig(),
@@ -62,7 +61,11 @@ def test_rl_job_runs_every_recipe_step(tmp_path: Path) -> None:
         warmup=None,
         steps=recipe.rl_steps,
     )
+    # Every recipe step runs even with fewer prompts than steps x batch (the prompts cycle).
     assert rl_steps(job, 50) == recipe.rl_steps
+    hp = job.hyperparameters
+    assert (hp.beta, hp.learning_rate_multiplier) == (recipe.beta, recipe.rl_lr) and hp.beta > 0
+    assert job.method == "grpo" and job.grader.name == "gene_rank.yaml"
 
 
 def test_quick_recipes_are_smaller() -> None:
@@ -86,6 +89,9 @@ def test_quick_demo_prints_the_table_and_writes_the_report(tmp_path: Path) -> No
     summary = json.loads((out / "demo.json").read_text())
     assert [r["name"] for r in summary["rows"]] == ["baseline", "warm-up", "SFT-longer", "RFT"]
     assert all(0.0 <= r["invalid"] <= 1.0 for r in summary["rows"])
+    # The warm-up answers in the list format (a broken prompt/target join would make it 100%).
+    warm = next(r for r in summary["rows"] if r["name"] == "warm-up")
+    assert warm["invalid"] < 0.5 and warm["mean_items"] > 1.5
 
 
 @pytest.mark.slow

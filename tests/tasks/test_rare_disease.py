@@ -15,12 +15,13 @@ from rft.errors import ConfigError
 from rft.tasks.hpo import load_diseases, load_ontology
 from rft.tasks.rare_disease import (
     PROFILES,
+    WARMUP_LENGTH,
     BuildConfig,
     CaseSimulator,
     build_rare_disease,
+    differential,
     tiny_target,
     tiny_vocabulary,
-    warmup_candidates,
     write_rare_disease,
 )
 
@@ -155,7 +156,7 @@ def test_chat_rows(by_gene):
         assert set(row) >= {"gene", "disease_id", "disease_name", "hpo_ids", "absent_hpo_ids"}
 
 
-def test_tiny_rows_are_word_level(tiny):
+def test_tiny_rows_are_space_separated(tiny):
     rows = tiny.train + tiny.valid
     assert len(rows) == 400 and len(tiny.valid) == 80
     vocab = set(tiny_vocabulary(rows))
@@ -165,12 +166,16 @@ def test_tiny_rows_are_word_level(tiny):
         assert all(t.startswith("HP:") or t == "NOT" for t in tokens[:-1])
         assert tokens.count("NOT") == len(row["absent_hpo_ids"])
         warm = json.loads(row["completion"])["genes"]
-        assert row["gene"] in warm and 1 <= len(warm) <= 5 and len(set(warm)) == len(warm)
+        assert warm[0] == row["gene"] and len(warm) == WARMUP_LENGTH == len(set(warm))
         assert json.loads(row["gold_completion"]) == {"genes": [row["gene"]]}
         assert set(row["completion"].split()) <= vocab
-    # The warm-up list mostly puts the gene first but not always: noise shows.
-    firsts = [json.loads(r["completion"])["genes"][0] == r["gene"] for r in tiny.train]
-    assert 0.5 < sum(firsts) / len(firsts) < 1.0
+    # The warm-up list is the diagnosis's differential: one list per disease, whatever the patient.
+    lists: dict[str, set[str]] = {}
+    for row in rows:
+        lists.setdefault(row["disease_id"], set()).add(row["completion"])
+    assert all(len(v) == 1 for v in lists.values())
+    train_genes = {r["gene"] for r in tiny.train}
+    assert all(set(json.loads(r["completion"])["genes"]) <= train_genes for r in rows)
     assert f'"{tiny.train[0]["gene"]}"' in vocab and "{" in vocab and "," in vocab
 
 
@@ -179,8 +184,21 @@ def test_tiny_target_and_warmup_helpers():
     assert text.split() == ["{", '"genes"', ":", "[", '"FBN1"', ",", '"TGFBR2"', "]", "}"]
     assert json.loads(text) == {"genes": ["FBN1", "TGFBR2"]}
     assert json.loads(tiny_target([])) == {"genes": []}
-    assert warmup_candidates("B", ["A", "B", "C"]) == ["A", "B", "C"]
-    assert warmup_candidates("Z", list("ABCDEFG")) == ["A", "B", "C", "D", "Z"]
+
+
+def test_differential_lists_the_look_alikes_after_the_gene():
+    from rft.tasks.phenotype_baseline import PhenotypeRanker
+
+    onto, diseases = load_ontology(), load_diseases()[:300]
+    ranker = PhenotypeRanker(onto, diseases)
+    for disease in diseases[:20]:
+        genes = differential(disease, ranker)
+        assert genes[0] == disease.gene and len(genes) == len(set(genes)) == WARMUP_LENGTH
+        # The look-alikes are the genes ranked best for the disease's own annotations.
+        ranked = ranker.rank_genes(onto.to_ids(disease.terms), k=WARMUP_LENGTH + 1)
+        assert genes[1:] == [g for g in ranked if g != disease.gene][: WARMUP_LENGTH - 1]
+    short = differential(diseases[0], ranker, length=2)
+    assert len(short) == 2 and short[0] == diseases[0].gene
 
 
 def test_bad_configs_are_config_errors():

@@ -47,7 +47,8 @@ def test_whitespace_level_keeps_codes_whole(tmp_path: Path) -> None:
     assert prompt[1] == tok("HP:0001250")["input_ids"][0]
     answer = tok('{ "genes" : [ "SCN1A" ] }')["input_ids"]
     assert len(answer) == 7 and tok.decode(answer) == '{ "genes" : [ "SCN1A" ] }'
-    # Prompt + answer tokenize as prompt tokens then answer tokens (what SFT and RL rely on).
+    # Prompt + " " + answer tokenize as prompt tokens then answer tokens (as SFT and RL join them;
+    # without the space `->{` fuses: see test_warmup_refuses_a_target_that_fuses_with_the_prompt).
     joined = tok('HP:0000252 HP:0001250 -> { "genes" : [ "SCN1A" ] }')["input_ids"]
     assert joined == prompt + answer
     model = AutoModelForCausalLM.from_pretrained(tmp_path / "m")
@@ -74,3 +75,23 @@ def test_cli_init_tiny(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "parameters" in result.stdout
     AutoModelForCausalLM.from_pretrained(tmp_path / "m")
+
+
+def test_warmup_refuses_a_target_that_fuses_with_the_prompt(tmp_path: Path) -> None:
+    import pytest
+
+    from rft.errors import ConfigError
+    from rft.train.config import JobConfig
+    from rft.train.trainers import build_sft_trainer
+
+    texts = ["HP:0001250 ->", '{ "genes" : [ "FBN1" ] }']
+    build_tiny_model(texts, tmp_path / "m", level="whitespace")
+    tok = AutoTokenizer.from_pretrained(tmp_path / "m")
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "m")
+    job = JobConfig(model="m", train_file="t", valid_file="v", grader="g", use_cpu=True)
+    rows = [{"prompt": "HP:0001250 ->"}]
+    with pytest.raises(ConfigError, match="as one token") as caught:
+        build_sft_trainer(job, model, tok, rows, ['{ "genes" : [ "FBN1" ] }'], tmp_path / "o")
+    assert "warmup.target" in str(caught.value) and "leading space" in str(caught.value)
+    # With the separator the trainer builds.
+    build_sft_trainer(job, model, tok, rows, [' { "genes" : [ "FBN1" ] }'], tmp_path / "o")
