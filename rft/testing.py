@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rft.compile import RewardFunction
+from rft.reward import RewardFunction
 from rft.errors import ERROR_FLAGS
 from rft.loading import Bundle
 from rft.spec.base import BundleTest, ExpectRange, ExpectSpec, GraderSpecBase

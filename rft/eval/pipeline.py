@@ -19,7 +19,7 @@ from rft.errors import ConfigError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rft.compile import RewardFunction
+    from rft.reward import RewardFunction
 
 
 @dataclass
@@ -89,7 +89,7 @@ def grade_answers(
 
 def evaluate(config: EvalConfig) -> EvalResult:
     """Run an evaluation and write its files under `config.out`."""
-    from rft.compile import compile_bundle
+    from rft.reward import compile_bundle
     from rft.data import read_jsonl
     from rft.eval.table import prompt_of, read_outputs, write_table
     from rft.report.build import build_report, write_report

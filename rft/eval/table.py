@@ -31,7 +31,7 @@ from rft.templates import MissingVariable, resolve_path
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rft.compile import RewardFunction
+    from rft.reward import RewardFunction
     from rft.results import Scores
 
 SAMPLES_PARQUET = "samples.parquet"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rft.compile import RewardFunction
+    from rft.reward import RewardFunction
     from rft.results import Scores
 
 _CONTROL_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments")

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from rft.compile import RewardFunction
+    from rft.reward import RewardFunction
 
 DEFAULT_THRESHOLD = 0.5
 MAX_CANDIDATES = 500

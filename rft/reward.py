@@ -1,4 +1,4 @@
-"""Compile a grader bundle into a batch reward function.
+"""Compile a grader bundle into a batch reward function (`rft.compile` is the public entry point).
 
     bundle (YAML/JSON/dict) -> spec (pydantic) -> graders (registry) -> RewardFunction
 
