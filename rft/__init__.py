@@ -7,10 +7,10 @@ scores.scores, scores.sub_scores, scores.errors, scores.to_frame()
 trainer = GRPOTrainer(..., reward_funcs=[reward.for_trl()])
 """
 
-from rft.reward import RewardFunction, compile_bundle
 from rft.errors import BundleError, ErrorFlag, RftError
 from rft.loading import Bundle, load_bundle
 from rft.results import Scores
+from rft.reward import RewardFunction, compile_bundle
 
 compile = compile_bundle
 

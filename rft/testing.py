@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rft.reward import RewardFunction
 from rft.errors import ERROR_FLAGS
 from rft.loading import Bundle
+from rft.reward import RewardFunction
 from rft.spec.base import BundleTest, ExpectRange, ExpectSpec, GraderSpecBase
 
 

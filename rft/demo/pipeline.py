@@ -341,10 +341,10 @@ def _evaluate_answers(
     settings: dict[str, Any],
 ) -> Any:
     """Grade answers, write `run_dir/eval/` (samples + metrics.json) and `run_dir/report.html`."""
-    from rft.reward import compile_bundle
     from rft.eval import grade_answers
     from rft.eval.table import prompt_of, write_table
     from rft.report.build import rebuild_report
+    from rft.reward import compile_bundle
 
     reward = compile_bundle(grader)
     with reward:

@@ -89,11 +89,11 @@ def grade_answers(
 
 def evaluate(config: EvalConfig) -> EvalResult:
     """Run an evaluation and write its files under `config.out`."""
-    from rft.reward import compile_bundle
     from rft.data import read_jsonl
     from rft.eval.table import prompt_of, read_outputs, write_table
     from rft.report.build import build_report, write_report
     from rft.report.run import METRICS_JSON, Run
+    from rft.reward import compile_bundle
 
     started = time.perf_counter()
     items = read_jsonl(config.data)

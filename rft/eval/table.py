@@ -31,8 +31,8 @@ from rft.templates import MissingVariable, resolve_path
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rft.reward import RewardFunction
     from rft.results import Scores
+    from rft.reward import RewardFunction
 
 SAMPLES_PARQUET = "samples.parquet"
 SAMPLES_CSV = "samples.csv"

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rft.reward import RewardFunction
     from rft.results import Scores
+    from rft.reward import RewardFunction
 
 _CONTROL_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments")
 
