@@ -1,0 +1,156 @@
+"""Micro-batching: many concurrent small grading requests become one compiled `score` call.
+
+A reward function is vectorized: one call over 1,024 samples costs far less than 1,024 calls
+of one. A server that graded each request alone would waste that, so requests wait in a queue
+and a single worker drains it into batches (up to `max_batch` samples, waiting at most
+`max_wait_s` for more to arrive once a batch has started), grades each batch in one call and
+hands every request its slice. The queue is bounded in samples: past `max_pending` a request
+is refused at once (`Overloaded`) instead of piling up memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rft.results import Scores
+from rft.reward import RewardFunction
+
+
+class Overloaded(Exception):
+    """The queue holds `max_pending` samples already: retry later."""
+
+
+@dataclass
+class _Request:
+    samples: list[Any]
+    items: list[Mapping[str, Any]]
+    future: asyncio.Future[Scores]
+
+
+@dataclass
+class BatchStats:
+    """Counters reported by the server's health endpoint."""
+
+    requests: int = 0
+    samples: int = 0
+    batches: int = 0
+    refused: int = 0
+    largest_batch: int = 0
+    grading_seconds: float = 0.0
+
+
+@dataclass
+class MicroBatcher:
+    """Grade concurrent requests in shared batches. Start with `start()` inside a running loop.
+
+    >>> import asyncio, rft
+    >>> reward = rft.compile({"type": "string_check", "name": "eq", "operation": "eq",
+    ...                       "input": "{{ sample.output_text }}", "reference": "{{ item.answer }}"})
+    >>> async def demo():
+    ...     batcher = MicroBatcher(reward)
+    ...     batcher.start()
+    ...     a, b = await asyncio.gather(batcher.score(["4"], [{"answer": "4"}]),
+    ...                                 batcher.score(["5"], [{"answer": "4"}]))
+    ...     await batcher.stop()
+    ...     return float(a.scores[0]), float(b.scores[0]), batcher.stats.batches
+    >>> asyncio.run(demo())
+    (1.0, 0.0, 1)
+    """
+
+    reward: RewardFunction
+    max_batch: int = 4096
+    max_wait_s: float = 0.002
+    max_pending: int = 65536
+    stats: BatchStats = field(default_factory=BatchStats)
+
+    def __post_init__(self) -> None:
+        self._queue: asyncio.Queue[_Request] = asyncio.Queue()
+        self._pending = 0
+        self._worker: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the batching worker on the running event loop."""
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop the worker; requests still queued get an error."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        while not self._queue.empty():
+            request = self._queue.get_nowait()
+            if not request.future.done():
+                request.future.set_exception(RuntimeError("server shutting down"))
+
+    async def score(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> Scores:
+        """Grade one request's samples; waits for the batch it joins."""
+        if self._pending + len(samples) > self.max_pending:
+            self.stats.refused += 1
+            raise Overloaded(f"{self._pending} samples already queued (limit {self.max_pending})")
+        future: asyncio.Future[Scores] = asyncio.get_running_loop().create_future()
+        self._pending += len(samples)
+        self.stats.requests += 1
+        self.stats.samples += len(samples)
+        await self._queue.put(_Request(list(samples), list(items), future))
+        return await future
+
+    async def _next_batch(self) -> list[_Request]:
+        batch = [await self._queue.get()]
+        size = len(batch[0].samples)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait_s
+        while size < self.max_batch:
+            if self._queue.empty():
+                # Yield once so requests already sent by clients can arrive, then stop at the deadline.
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                await asyncio.sleep(min(remaining, 0.0005))
+                if self._queue.empty():
+                    continue
+            request = self._queue.get_nowait()
+            batch.append(request)
+            size += len(request.samples)
+        return batch
+
+    async def _grade(self, samples: list[Any], items: list[Mapping[str, Any]]) -> Scores:
+        if self.reward.is_concurrent:
+            return await self.reward.ascore(samples, items)
+        # A vectorized grader is CPU work: run it off the loop so requests keep arriving.
+        return await asyncio.to_thread(self.reward.score, samples, items)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = await self._next_batch()
+            samples = [s for r in batch for s in r.samples]
+            items = [i for r in batch for i in r.items]
+            started = loop.time()
+            try:
+                scores = await self._grade(samples, items)
+            except Exception as exc:  # a grader bug must fail its requests, not the server
+                for request in batch:
+                    if not request.future.done():
+                        request.future.set_exception(exc)
+            else:
+                offset = 0
+                for request in batch:
+                    n = len(request.samples)
+                    if not request.future.done():
+                        request.future.set_result(scores.take(range(offset, offset + n)))
+                    offset += n
+            finally:
+                self._pending -= len(samples)
+                self.stats.batches += 1
+                self.stats.largest_batch = max(self.stats.largest_batch, len(samples))
+                self.stats.grading_seconds += loop.time() - started
+
+
+__all__ = ["BatchStats", "MicroBatcher", "Overloaded"]

@@ -1,0 +1,208 @@
+"""`rft serve`: an HTTP grading server for remote reward calls (Starlette on uvicorn).
+
+Endpoints:
+
+- `POST /score`: `{"samples": [...], "items": [...]}` (a sample is a string, an
+  `{"output_text": ...}` object or chat messages) -> `{"scores", "rewards", "sub_scores",
+  "flags", "messages"}`, one entry per sample (`rewards` holds null for a skipped sample).
+- `POST /get_reward`: OpenRLHF's remote reward-model shape (`query`, `prompts`, `labels`
+  -> `rewards`, `scores`, `extra_logs`); see `rft.integrations.openrlhf`.
+- `GET /health`: the bundle's name and graders, and request/batch counters.
+
+Concurrent requests are graded together (`MicroBatcher`). Every request is bounded: body size
+(413), samples per request (413), queued samples (503 with Retry-After), and malformed JSON or
+shapes get a 400/422 that says which field is wrong. The server binds 127.0.0.1 unless told
+otherwise: it has no authentication, so expose it only on a network you trust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from rft.errors import ERROR_FLAGS
+from rft.integrations.batching import MicroBatcher, Overloaded
+from rft.integrations.openrlhf import Request as OpenRLHFRequest
+from rft.results import Scores
+from rft.reward import RewardFunction
+
+
+@dataclass(frozen=True)
+class ServeLimits:
+    """Bounds on what one request, and the server as a whole, may ask for."""
+
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_samples_per_request: int = 4096
+    max_pending_samples: int = 65536
+    max_batch: int = 4096
+    max_wait_s: float = 0.002
+
+
+class RequestError(Exception):
+    """A request the server refuses; carries the HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY),
+        status_code=status,
+        media_type="application/json",
+        headers=dict(headers or {}),
+    )
+
+
+async def _read_json(request: Request, limits: ServeLimits) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
+        raise RequestError(413, f"body of {declared} bytes exceeds {limits.max_body_bytes}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limits.max_body_bytes:
+            raise RequestError(413, f"body exceeds {limits.max_body_bytes} bytes")
+    try:
+        payload = orjson.loads(bytes(body))
+    except orjson.JSONDecodeError as exc:
+        raise RequestError(400, f"body is not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise RequestError(422, "body must be a JSON object")
+    return payload
+
+
+def _list_field(payload: Mapping[str, Any], name: str, limits: ServeLimits) -> list[Any]:
+    value = payload.get(name)
+    if not isinstance(value, list):
+        raise RequestError(422, f"`{name}` must be a list (got {type(value).__name__})")
+    if len(value) > limits.max_samples_per_request:
+        raise RequestError(
+            413, f"`{name}` has {len(value)} entries; the limit is {limits.max_samples_per_request}"
+        )
+    return value
+
+
+def _check_samples(samples: list[Any]) -> None:
+    for i, sample in enumerate(samples):
+        if isinstance(sample, str):
+            continue
+        if isinstance(sample, dict) and isinstance(sample.get("output_text"), str):
+            continue
+        if isinstance(sample, list) and sample and all(isinstance(m, dict) for m in sample):
+            continue
+        raise RequestError(
+            422,
+            f"samples[{i}] must be a string, an object with a string `output_text`, "
+            "or a non-empty list of chat messages",
+        )
+
+
+def scores_payload(scores: Scores) -> dict[str, Any]:
+    """The `/score` reply for a graded request."""
+    return {
+        "scores": [float(s) for s in scores.scores],
+        "rewards": scores.rewards(),
+        "sub_scores": {k: [float(v) for v in vals] for k, vals in scores.sub_scores.items()},
+        "flags": {
+            flag: [bool(v) for v in scores.errors[flag]]
+            for flag in ERROR_FLAGS
+            if flag in scores.errors
+        },
+        "messages": [scores.first_message(i) for i in range(len(scores))],
+    }
+
+
+def create_app(reward: RewardFunction, limits: ServeLimits | None = None) -> Starlette:
+    """The Starlette app serving `reward`; run it with any ASGI server (uvicorn here)."""
+    limits = limits or ServeLimits()
+    batcher = MicroBatcher(
+        reward,
+        max_batch=limits.max_batch,
+        max_wait_s=limits.max_wait_s,
+        max_pending=limits.max_pending_samples,
+    )
+
+    def guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
+        """Turn refused requests into their status code and a JSON `error` message."""
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestError as exc:
+                return _json({"error": str(exc)}, exc.status)
+            except Overloaded as exc:
+                return _json({"error": f"overloaded: {exc}"}, 503, {"Retry-After": "1"})
+
+        return endpoint
+
+    async def score(request: Request) -> Response:
+        payload = await _read_json(request, limits)
+        samples = _list_field(payload, "samples", limits)
+        items = payload.get("items", [{}] * len(samples))
+        if not isinstance(items, list) or len(items) != len(samples):
+            raise RequestError(422, "`items` must be a list as long as `samples`")
+        if not all(isinstance(item, dict) for item in items):
+            raise RequestError(422, "every entry of `items` must be a JSON object")
+        _check_samples(samples)
+        return _json(scores_payload(await batcher.score(samples, items)))
+
+    async def get_reward(request: Request) -> Response:
+        payload = await _read_json(request, limits)
+        queries = _list_field(payload, "query", limits)
+        prompts = _list_field(payload, "prompts", limits)
+        labels = (
+            _list_field(payload, "labels", limits) if "labels" in payload else [None] * len(queries)
+        )
+        if not all(isinstance(text, str) for text in [*queries, *prompts]):
+            raise RequestError(422, "`query` and `prompts` must be lists of strings")
+        try:
+            parsed = OpenRLHFRequest.parse(queries, prompts, labels)
+        except ValueError as exc:
+            raise RequestError(422, str(exc)) from None
+        return _json(parsed.reply(await batcher.score(parsed.samples, parsed.items)))
+
+    async def health(request: Request) -> Response:
+        stats = batcher.stats
+        return _json(
+            {
+                "status": "ok",
+                "bundle": reward.name,
+                "graders": sorted(reward.graders()),
+                "requests": stats.requests,
+                "samples": stats.samples,
+                "batches": stats.batches,
+                "largest_batch": stats.largest_batch,
+                "refused": stats.refused,
+            }
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        batcher.start()
+        try:
+            yield
+        finally:
+            await batcher.stop()
+            reward.close()
+
+    routes = [
+        Route("/score", guarded(score), methods=["POST"]),
+        Route("/get_reward", guarded(get_reward), methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.batcher = batcher
+    return app
+
+
+__all__ = ["ServeLimits", "create_app", "scores_payload"]
