@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rft.demo.table import ModelRow
+from rft.shipped import bundle_path
 
 Task = Literal["rare-disease", "arithmetic"]
 TASKS: tuple[Task, ...] = ("rare-disease", "arithmetic")
@@ -77,7 +78,7 @@ RFT's held-out top@1 was 1.43x its warm-up's with 40 patients and 1.24x with 24.
 RARE_SHAPE = {"hidden_size": 128, "num_layers": 2, "num_heads": 4, "intermediate_size": 512}
 SPECS: dict[Task, TaskSpec] = {
     "rare-disease": TaskSpec(
-        grader=REPO / "graders" / "gene_rank.yaml",
+        grader=bundle_path("gene_rank"),
         target="{{ item.sft_target }}",
         group_key="disease_id",
         label_field="gene",
