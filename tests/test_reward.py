@@ -159,14 +159,3 @@ def test_check_items_reports_rows_and_fields() -> None:
     assert reward.check_items([{"answer": 1}]) == []
     problems = reward.check_items([{"answer": 1}, {"answr": 1}])
     assert problems and all(p.startswith("row 2:") and "item.answer" in p for p in problems)
-
-
-def test_core_import_is_light() -> None:
-    import subprocess
-    import sys
-
-    code = "import sys, rft; rft.compile({'type':'string_check','reference':'x'}).score(['x'],[{}]); print(sorted(m for m in ('torch','transformers','trl','httpx','matplotlib') if m in sys.modules))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert out == "[]"
