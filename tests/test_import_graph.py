@@ -31,8 +31,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "rft.schema",
     ),
     ("rft.batch", "rft.graders", "rft.judge", "rft.sandbox"),
-    ("rft.reward", "rft.testing", "rft"),
-    ("rft.integrations",),
+    ("rft.reward", "rft.testing"),
+    ("rft.integrations", "rft"),  # the package root is the public facade: reward + trl_reward
     ("rft.train", "rft.eval", "rft.tasks"),
     ("rft.report",),
     ("rft.demo",),

@@ -119,7 +119,7 @@ def test_non_finite_and_out_of_range_scores_are_sanitized() -> None:
 
 def test_trl_reward_function_contract() -> None:
     reward = rft.compile(BUNDLE)
-    fn = reward.for_trl()
+    fn = rft.trl_reward(reward)
     assert fn.__name__ == "answer_check"
     logged: dict[str, float] = {}
     extra: dict[str, list] = {}
@@ -142,7 +142,7 @@ def test_trl_reward_function_contract() -> None:
 
 def test_trl_items_include_prompt() -> None:
     reward = rft.compile({"type": "string_check", "input": "{{ item.prompt }}", "reference": "q"})
-    assert reward.for_trl()(prompts=["q", "r"], completions=["", ""]) == [1.0, 0.0]
+    assert rft.trl_reward(reward)(prompts=["q", "r"], completions=["", ""]) == [1.0, 0.0]
 
 
 def test_async_scoring_matches_sync() -> None:
