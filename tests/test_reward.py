@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -65,17 +66,25 @@ def test_mismatched_lengths_raise() -> None:
         rft.compile(BUNDLE).score(["a"], [])
 
 
-@register("test_crashing")
+class _CrashingSpec(StringCheckSpec):
+    type: Literal["test_crashing"] = "test_crashing"  # type: ignore[assignment]
+
+
+class _NanSpec(StringCheckSpec):
+    type: Literal["test_nan"] = "test_nan"  # type: ignore[assignment]
+
+
+@register
 class _CrashingGrader(Grader):
-    spec_type = StringCheckSpec
+    spec_type = _CrashingSpec
 
     def grade(self, batch: Batch) -> GraderOutput:
         raise RuntimeError("boom")
 
 
-@register("test_nan")
+@register
 class _NanGrader(Grader):
-    spec_type = StringCheckSpec
+    spec_type = _NanSpec
 
     def grade(self, batch: Batch) -> GraderOutput:
         return GraderOutput(scores=np.array([np.nan, np.inf, -3.0, 7.0][: len(batch)]))
@@ -159,3 +168,26 @@ def test_check_items_reports_rows_and_fields() -> None:
     assert reward.check_items([{"answer": 1}]) == []
     problems = reward.check_items([{"answer": 1}, {"answr": 1}])
     assert problems and all(p.startswith("row 2:") and "item.answer" in p for p in problems)
+
+
+def test_every_grader_type_is_named_once_and_has_its_implementation() -> None:
+    from rft.graders.registry import grader_class
+    from rft.spec.bundle import BUILTIN_SPECS, GRADER_TYPES, SPEC_CLASSES
+
+    assert GRADER_TYPES == (
+        "string_check",
+        "text_similarity",
+        "ranked_list",
+        "numeric",
+        "json_schema",
+        "score_model",
+        "label_model",
+        "python",
+        "multi",
+    )
+    for name in GRADER_TYPES:
+        implementation = grader_class(name)
+        assert implementation.spec_type is SPEC_CLASSES[name]
+        assert implementation.__module__ == BUILTIN_SPECS[SPEC_CLASSES[name]]
+    with pytest.raises(LookupError, match="no grader implementation registered for type `nope`"):
+        grader_class("nope")

@@ -14,7 +14,7 @@ from rft.graders.registry import build_grader, register
 from rft.spec.multi import MultiSpec
 
 
-@register("multi")
+@register
 class MultiGrader(Grader):
     """Grades every sub-grader on the batch, then combines their score arrays.
 

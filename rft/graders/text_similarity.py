@@ -110,7 +110,7 @@ def _rouge(metric: str) -> PairScorer:
     return lambda hyp, ref: scorer.score(ref, hyp)[key].fmeasure
 
 
-@register("text_similarity")
+@register
 class TextSimilarityGrader(Grader):
     """Scores how similar `input` is to `reference`, in [0, 1].
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from rft.spec.base import GraderSpecBase
-
-if TYPE_CHECKING:
-    from rft.spec.bundle import GraderSpec
 
 
 class MultiSpec(GraderSpecBase):
@@ -20,7 +17,8 @@ class MultiSpec(GraderSpecBase):
     """
 
     type: Literal["multi"] = "multi"
-    graders: dict[str, GraderSpec] = Field(min_length=1)
+    # The grader union contains this class, so it is built (and bound here) by rft.spec.bundle.
+    graders: dict[str, GraderSpec] = Field(min_length=1)  # noqa: F821
     calculate_output: str | None = None
     weights: dict[str, float] | None = None
 
