@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from rft.errors import ErrorFlag
+from rft.errors import ErrorFlag, any_flag
 from rft.extraction import JsonParseError
 from rft.templates import CompiledTemplate, MissingVariable, apply_steps
 
@@ -95,10 +95,8 @@ class Rendered:
 
     @property
     def failed(self) -> np.ndarray:
-        out = np.zeros(len(self.values), dtype=bool)
-        for mask in self.flags.values():
-            out |= mask
-        return out
+        """True where any flag is set."""
+        return any_flag(self.flags, len(self.values))
 
 
 class Batch:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rft.errors import ERROR_FLAGS
+from rft.errors import ERROR_FLAGS, any_flag
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,10 +54,8 @@ class Scores:
 
     @property
     def any_error(self) -> np.ndarray:
-        out = np.zeros(len(self.scores), dtype=bool)
-        for mask in self.errors.values():
-            out |= mask
-        return out
+        """True where any error flag is set."""
+        return any_flag(self.errors, len(self.scores))
 
     def rewards(self) -> list[float | None]:
         """Per-sample rewards as TRL wants them: a float, or None for a skipped sample."""

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rft.batch import Batch, Rendered
-from rft.errors import ErrorFlag, Location
+from rft.errors import ErrorFlag, Location, any_flag
 from rft.spec.base import GraderSpecBase
 from rft.templates import CompiledTemplate, compile_template
 
@@ -38,10 +38,7 @@ class GraderOutput:
     @property
     def failed(self) -> np.ndarray:
         """True where any flag is set."""
-        out = np.zeros(len(self.scores), dtype=bool)
-        for mask in self.flags.values():
-            out |= mask
-        return out
+        return any_flag(self.flags, len(self.scores))
 
     def flag(
         self,
