@@ -80,7 +80,13 @@ def test_text_similarity_fuzzy_match_with_pass_threshold() -> None:
     result = reward.score(
         ["fuzzy wuzzy had no hair", "fuzzy wuzzy had no hairs", "a bear"], [item] * 3
     )
-    assert result.scores.tolist() == [1.0, 1.0, 0.0]
+    # pass_threshold marks pass/fail; the score stays the similarity (46/47 and 8/29 here).
+    assert result.scores.tolist() == [1.0, 1 - 1 / 47, 8 / 29]
+    assert result.details["Example text similarity grader"]["passed"].tolist() == [
+        True,
+        True,
+        False,
+    ]
 
 
 def test_multi_with_calculate_output() -> None:
@@ -90,12 +96,16 @@ def test_multi_with_calculate_output() -> None:
         json.dumps({"name": "Ada Lovelace", "email": "ada@example.com"}),
         json.dumps({"name": "Ada Lovelace", "email": "ada@example.org"}),
         json.dumps({"name": "Grace Hopper", "email": "ada@example.com"}),
+        json.dumps({"name": "Ada Lovelac", "email": "ada@example.com"}),
         "not json",
     ]
-    result = reward.score(outputs, [item] * 4)
-    assert result.scores.tolist() == [1.0, 0.5, 0.5, 0.0]
-    assert result.sub_scores["email"].tolist() == [1.0, 0.0, 1.0, 0.0]
-    assert result.errors["sample_parse_error"].tolist() == [False, False, False, True]
+    result = reward.score(outputs, [item] * 5)
+    # The name similarity stays continuous under pass_threshold (Indel: 16/24 and 1/23 edits).
+    assert result.sub_scores["name"].tolist() == pytest.approx([1, 1, 1 / 3, 22 / 23, 0], abs=1e-15)
+    assert result.scores.tolist() == pytest.approx([1, 0.5, 2 / 3, 45 / 46, 0], abs=1e-15)
+    assert result.details["name"]["passed"].tolist() == [True, True, False, True, False]
+    assert result.sub_scores["email"].tolist() == [1.0, 0.0, 1.0, 1.0, 0.0]
+    assert result.errors["sample_parse_error"].tolist() == [False, False, False, False, True]
 
 
 def test_run_endpoint_payload_shape() -> None:

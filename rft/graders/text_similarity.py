@@ -128,7 +128,9 @@ class TextSimilarityGrader(Grader):
             lowercase ASCII alphanumerics, no stemming);
             `cosine` (cosine similarity of embeddings from `embedding_model`, clipped at 0).
             BLEU, GLEU and METEOR see words split on `\\w+|[^\\w\\s]`.
-        pass_threshold: when set, the score becomes 1 if it is >= the threshold, else 0.
+        pass_threshold: when set, the `passed` detail is True where the score is >= the
+            threshold. The score stays the similarity (OpenAI's semantics: the guide's
+            multi-grader example averages the continuous name similarity).
         normalize: normalizers applied to both texts first (`strip`, `casefold`, …).
         embedding_model: `cosine` only: a local sentence-transformers or transformers model
             directory (relative to the bundle file); nothing is downloaded.
@@ -193,7 +195,8 @@ class TextSimilarityGrader(Grader):
         refs = [normalize(as_text(v)) for v in references.values]
         out.scores = self.similarity(hyps, refs)
         if self.spec.pass_threshold is not None:
-            out.scores = (out.scores >= self.spec.pass_threshold).astype(np.float64)
+            # A sample with an error fails, whatever its texts' similarity.
+            out.details["passed"] = (out.scores >= self.spec.pass_threshold) & ~out.failed
         return out
 
     def similarity(self, hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray:
