@@ -124,3 +124,18 @@ def test_run_endpoint_payload_shape() -> None:
         "model_grader_refusal_error",
         "other_error",
     }
+
+
+def test_sample_choices_and_output_audio_read_empty_when_absent() -> None:
+    from rft.batch import Batch
+
+    batch = Batch(["x", {"output_text": "y", "choices": [{"index": 0}]}], [{}, {}])
+    assert [s["choices"] for s in batch.samples] == [[], [{"index": 0}]]
+    assert [s["output_audio"] for s in batch.samples] == [None, None]
+    errors: dict = {}
+    assert batch._root_column(("sample", "choices"), errors) == [[], [{"index": 0}]]
+    assert batch._root_column(("sample", "output_audio"), errors) == [None, None]
+    assert errors == {}
+    # A field OpenAI's namespace lacks is still missing.
+    batch._root_column(("sample", "output_video"), errors)
+    assert sorted(errors) == [0, 1]
