@@ -108,7 +108,11 @@ class RewardFunction:
         timing: dict[str, float] = {"total": seconds}
         usage: dict[str, float] = {}
         grader_usage: dict[str, dict[str, float]] = {}
+        models: dict[str, str] = {}
         for name, grader, out in outputs:
+            model = getattr(grader.spec, "model", None)
+            if isinstance(model, str):
+                models[name] = model
             for flag, mask in out.flags.items():
                 errors.setdefault(flag, np.zeros(n, dtype=bool))
                 errors[flag] |= mask
@@ -138,6 +142,8 @@ class RewardFunction:
             timing=timing,
             usage=usage,
             grader_usage=grader_usage,
+            grader_type=self.grader.spec.type,
+            grader_models=models,
         )
 
     # -- validation ------------------------------------------------------------------------
