@@ -80,7 +80,9 @@ def test_failing_sub_grader_zero_policy_keeps_the_rest() -> None:
     assert result.scores.tolist() == [0.5]
     assert result.errors["invalid_variable_error"].tolist() == [True]
     assert result.skipped.tolist() == [False]
-    assert "eq" in result.grader_errors
+    assert {
+        g: {f: m.tolist() for f, m in flags.items()} for g, flags in result.grader_errors.items()
+    } == {"eq": {"invalid_variable_error": [True]}}
 
 
 def test_skip_policy_gives_none_rewards() -> None:

@@ -81,7 +81,8 @@ def test_missing_item_field_flags_invalid_variable() -> None:
     result = reward.score(["a", "a"], [{"answer": "a"}, {}])
     assert result.scores.tolist() == [1.0, 0.0]
     assert result.errors["invalid_variable_error"].tolist() == [False, True]
-    assert "item.answer" in (result.first_message(1) or "")
+    assert result.first_message(1) == "string_check: missing template variable `item.answer`"
+    assert result.first_message(0) is None
 
 
 def test_bad_constant_regex_fails_at_compile_time() -> None:
