@@ -88,7 +88,7 @@ class Scores:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per sample: score, skipped, each sub-score, each detail, each flag, the message."""
-        import pandas as pd
+        import pandas as pd  # pandas takes seconds to import; only frames need it
 
         columns: dict[str, Any] = {"score": self.scores, "skipped": self.skipped}
         for name, values in self.sub_scores.items():

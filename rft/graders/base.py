@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import orjson
 
 from rft.batch import Batch, Rendered
 from rft.errors import ErrorFlag, Location, any_flag
@@ -156,8 +157,6 @@ def as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list | dict | tuple):
-        import orjson
-
         try:
             return orjson.dumps(value).decode()
         except TypeError:

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
 
 from rft.batch import Batch
 from rft.errors import BundleError
@@ -34,11 +37,13 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# The word-overlap metrics import their library (nltk, sacrebleu, rouge_score) in the function
+# that builds the scorer: only the configured metric's library loads (nltk and rouge_score
+# take seconds to import), and a bundle of edit-distance metrics loads none of them.
+
+
 def _rapidfuzz_scorers() -> dict[str, tuple[Callable[..., float], float]]:
     """metric -> (rapidfuzz scorer, the scorer's maximum) for the edit-distance metrics."""
-    from rapidfuzz import fuzz
-    from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
-
     return {
         # OpenAI's fuzzy_match: the normalized Indel similarity 1 - indel/(len1+len2), i.e.
         # fuzz.ratio/100 (python-Levenshtein's and difflib's "ratio"): symmetric, 1.0 only for
@@ -203,8 +208,6 @@ class TextSimilarityGrader(Grader):
         """Raw metric scores in [0, 1] of already-normalized texts, pair by pair."""
         n = len(hyps)
         if self._batch_scorer is not None and n:
-            from rapidfuzz.process import cpdist
-
             scorer, top = self._batch_scorer
             chars = sum(map(len, hyps)) + sum(map(len, refs))
             workers = -1 if chars >= _PARALLEL_MIN_CHARS else 1
@@ -237,6 +240,7 @@ class _Embedder:
         self._encode: Callable[[list[str]], np.ndarray] | None = None
 
     def _load(self) -> Callable[[list[str]], np.ndarray]:
+        # torch / transformers / sentence-transformers: optional (train extra), loaded for cosine only.
         if (self.path / "modules.json").exists():
             try:
                 from sentence_transformers import SentenceTransformer
