@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rft.results import Scores
@@ -44,6 +45,18 @@ def items_from_columns(prompts: Sequence[Any], columns: dict[str, Any]) -> list[
     return items
 
 
+@dataclass
+class GradedBatch:
+    """One reward call, as `TrlReward.record` sees it."""
+
+    scores: Scores
+    seconds: float
+    completions: Sequence[Any]
+    completion_ids: Sequence[Sequence[int]] | None
+    columns: dict[str, Any]
+    """TRL's keyword arguments: the dataset columns and its control arguments."""
+
+
 class TrlReward:
     """TRL's reward-function contract around a compiled bundle.
 
@@ -68,7 +81,8 @@ class TrlReward:
     ) -> list[float | None]:
         start = time.perf_counter()
         scores = self.reward.score(list(completions), items_from_columns(prompts, columns))
-        self.record(scores, time.perf_counter() - start, completions, completion_ids, columns)
+        seconds = time.perf_counter() - start
+        self.record(GradedBatch(scores, seconds, completions, completion_ids, columns))
         return scores.rewards()
 
     async def acall(
@@ -81,46 +95,31 @@ class TrlReward:
         """The async form (judge calls and sandbox workers run concurrently)."""
         start = time.perf_counter()
         scores = await self.reward.ascore(list(completions), items_from_columns(prompts, columns))
-        self.record(scores, time.perf_counter() - start, completions, completion_ids, columns)
+        seconds = time.perf_counter() - start
+        self.record(GradedBatch(scores, seconds, completions, completion_ids, columns))
         return scores.rewards()
 
-    def record(
-        self,
-        scores: Scores,
-        seconds: float,
-        completions: Sequence[Any],
-        completion_ids: Sequence[Sequence[int]] | None,
-        columns: dict[str, Any],
-    ) -> None:
+    def record(self, graded: GradedBatch) -> None:
         """Called after each graded batch; logs to TRL's `log_metric` / `log_extra`."""
         if self.log_metrics:
-            log_to_trl(scores, columns, self.reward.name)
+            log_to_trl(graded.scores, graded.columns, self.reward.name)
 
     def function(self) -> Callable[..., Any]:
-        """A plain function for `reward_funcs`: async when the bundle has I/O-bound graders.
+        """What to put in `reward_funcs`: this object, or an async function for I/O-bound bundles.
 
         TRL runs a reward function concurrently only when `inspect.iscoroutinefunction` says
         it is one, which an object with an async `__call__` is not.
         """
-        if self.reward.is_concurrent:
+        if not self.reward.is_concurrent:
+            return self
 
-            async def reward_fn(
-                prompts: Sequence[Any],
-                completions: Sequence[Any],
-                completion_ids: Any = None,
-                **columns: Any,
-            ) -> list[float | None]:
-                return await self.acall(prompts, completions, completion_ids, **columns)
-
-        else:
-
-            def reward_fn(  # type: ignore[misc]
-                prompts: Sequence[Any],
-                completions: Sequence[Any],
-                completion_ids: Any = None,
-                **columns: Any,
-            ) -> list[float | None]:
-                return self(prompts, completions, completion_ids, **columns)
+        async def reward_fn(
+            prompts: Sequence[Any],
+            completions: Sequence[Any],
+            completion_ids: Any = None,
+            **columns: Any,
+        ) -> list[float | None]:
+            return await self.acall(prompts, completions, completion_ids, **columns)
 
         reward_fn.__name__ = reward_fn.__qualname__ = self.reward.name
         return reward_fn

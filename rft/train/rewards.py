@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rft.integrations.trl import TrlReward
-from rft.results import Scores
+from rft.integrations.trl import GradedBatch, TrlReward
 from rft.reward import RewardFunction
 
 
@@ -106,19 +105,12 @@ class TrainReward(TrlReward):
         super().__init__(reward, log_metrics=False)
         self.stats = stats
 
-    def record(
-        self,
-        scores: Scores,
-        seconds: float,
-        completions: Sequence[Any],
-        completion_ids: Sequence[Sequence[int]] | None,
-        columns: dict[str, Any],
-    ) -> None:
-        if completion_ids is not None:
-            lengths = [len(ids) for ids in completion_ids]
+    def record(self, graded: GradedBatch) -> None:
+        if graded.completion_ids is not None:
+            lengths = [len(ids) for ids in graded.completion_ids]
         else:
-            lengths = [len(str(c)) for c in completions]
-        self.stats.add(scores, seconds, lengths)
+            lengths = [len(str(c)) for c in graded.completions]
+        self.stats.add(graded.scores, graded.seconds, lengths)
 
 
 def _torch_module_base() -> type:
