@@ -197,3 +197,27 @@ def test_every_grader_type_is_named_once_and_has_its_implementation() -> None:
         assert implementation.__module__ == BUILTIN_SPECS[SPEC_CLASSES[name]]
     with pytest.raises(LookupError, match="no grader implementation registered for type `nope`"):
         grader_class("nope")
+
+
+def test_trl_reward_is_async_for_io_bound_bundles_and_logs_once() -> None:
+    import inspect
+
+    source = (
+        "def grade(sample, item):\n    return 1.0 if sample['output_text'] == item['a'] else 0.0\n"
+    )
+    with rft.compile({"type": "python", "name": "py", "source": source}) as reward:
+        fn = rft.trl_reward(reward)
+        assert inspect.iscoroutinefunction(fn) and fn.__name__ == "py"
+        logged: dict[str, float] = {}
+        rewards = asyncio.run(
+            fn(
+                prompts=["p", "p"],
+                completions=["a", "b"],
+                a=["a", "a"],
+                log_metric=lambda name, value: logged.__setitem__(name, value),
+            )
+        )
+    assert rewards == [1.0, 0.0]
+    assert logged == {"py/py": 0.5}
+    sync = rft.trl_reward(rft.compile(BUNDLE), log_metrics=False)
+    assert not inspect.iscoroutinefunction(sync) and sync.__name__ == "answer_check"
