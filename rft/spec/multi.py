@@ -9,6 +9,14 @@ from pydantic import Field, field_validator, model_validator
 from rft.spec.base import GraderSpecBase
 
 
+def _mapping_or_list(schema: dict[str, Any]) -> None:
+    """JSON Schema of `graders`: the mapping, or OpenAI's list of the same grader specs."""
+    mapping = dict(schema)
+    listed = {"type": "array", "items": mapping["additionalProperties"], "minItems": 1}
+    schema.clear()
+    schema["anyOf"] = [mapping, listed]
+
+
 class MultiSpec(GraderSpecBase):
     """Combines named sub-graders by a formula (`calculate_output`) or a weighted mean.
 
@@ -19,7 +27,9 @@ class MultiSpec(GraderSpecBase):
 
     type: Literal["multi"] = "multi"
     # The grader union contains this class, so it is built (and bound here) by rft.spec.bundle.
-    graders: dict[str, GraderSpec] = Field(min_length=1)  # noqa: F821
+    graders: dict[str, GraderSpec] = Field(  # noqa: F821
+        min_length=1, json_schema_extra=_mapping_or_list
+    )
     calculate_output: str | None = None
     weights: dict[str, float] | None = None
 
