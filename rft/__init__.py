@@ -4,10 +4,11 @@ import rft
 reward = rft.compile("graders/gene_rank.yaml")
 scores = reward.score(samples, items)      # a whole batch at once
 scores.scores, scores.sub_scores, scores.errors, scores.to_frame()
-trainer = GRPOTrainer(..., reward_funcs=[reward.for_trl()])
+trainer = GRPOTrainer(..., reward_funcs=[rft.trl_reward(reward)])
 """
 
 from rft.errors import BundleError, ErrorFlag, RftError
+from rft.integrations.trl import trl_reward
 from rft.loading import Bundle, load_bundle
 from rft.results import Scores
 from rft.reward import RewardFunction, compile_bundle
@@ -24,5 +25,6 @@ __all__ = [
     "compile",
     "compile_bundle",
     "load_bundle",
+    "trl_reward",
 ]
 __version__ = "0.1.0"

@@ -7,19 +7,22 @@ once per batch, and `output_json` is parsed at most once per sample, only when r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import orjson
 
-from rft.errors import ErrorFlag
+from rft.errors import ErrorFlag, any_flag
 from rft.extraction import JsonParseError
 from rft.templates import CompiledTemplate, MissingVariable, apply_steps
 
 _FENCE_PREFIXES = ("```json", "```JSON", "```")
 _NO_JSON = object()
+
+SAMPLE_DEFAULTS: dict[str, Callable[[], Any]] = {"choices": list, "output_audio": lambda: None}
+"""Fields of OpenAI's `sample` namespace a sample may lack: they read as empty, not missing."""
 
 
 def parse_output_json(text: str) -> Any:
@@ -52,7 +55,12 @@ class SampleNamespace(dict):
                 raise KeyError(key) from None
             self[key] = value
             return value
+        if key in SAMPLE_DEFAULTS:
+            return SAMPLE_DEFAULTS[key]()
         raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in SAMPLE_DEFAULTS
 
 
 def normalize_sample(sample: Any) -> SampleNamespace:
@@ -95,10 +103,8 @@ class Rendered:
 
     @property
     def failed(self) -> np.ndarray:
-        out = np.zeros(len(self.values), dtype=bool)
-        for mask in self.flags.values():
-            out |= mask
-        return out
+        """True where any flag is set."""
+        return any_flag(self.flags, len(self.values))
 
 
 class Batch:
@@ -176,7 +182,7 @@ class Batch:
             return values
         if root == ("sample",):
             return self.samples
-        # Other sample fields (output_tools): look them up per sample.
+        # Other sample fields (output_tools, choices, …): look them up per sample.
         column = []
         for i, sample in enumerate(self.samples):
             if root[1] in sample:

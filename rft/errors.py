@@ -7,8 +7,10 @@ grading-time problems are never exceptions: they are boolean flags per sample.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+
+import numpy as np
 
 
 class ErrorFlag(StrEnum):
@@ -26,6 +28,14 @@ class ErrorFlag(StrEnum):
 
 
 ERROR_FLAGS: tuple[str, ...] = tuple(f.value for f in ErrorFlag)
+
+
+def any_flag(flags: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """Per sample, True where any of the boolean `flags` masks (each of length `n`) is set."""
+    out = np.zeros(n, dtype=bool)
+    for mask in flags.values():
+        out |= mask
+    return out
 
 
 class RftError(Exception):

@@ -3,7 +3,11 @@
 The formula is parsed with Python's `ast` (which only builds a tree), checked against a
 whitelist — numbers, grader names, `+ - * / ^ **`, unary minus, and the functions
 `min max abs floor ceil exp sqrt log` — and evaluated with numpy over whole score arrays.
-`^` means power, as in OpenAI's grader formulas.
+
+`^` means power, as in OpenAI's grader formulas and in mathematics: it binds tighter than
+`* /` and unary minus and is right-associative (`0.5 * a ^ 2` = 0.5·a², `2 ^ 3 ^ 2` = 512,
+`-2 ^ 2` = -4). It is read as Python's `**`, which has exactly those rules; a formula has no
+strings, so no `^` means anything else.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ _BINARY = {
     ast.Mult: np.multiply,
     ast.Div: np.divide,
     ast.Pow: np.power,
-    ast.BitXor: np.power,
 }
 
 
@@ -53,7 +56,7 @@ class Formula:
         self.source = source
         self.names = tuple(names)
         try:
-            tree = ast.parse(source.strip(), mode="eval")
+            tree = ast.parse(source.strip().replace("^", "**"), mode="eval")
         except SyntaxError as exc:
             raise FormulaError(
                 f"formula does not parse: {exc.msg} in {source!r}",

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rft.errors import ERROR_FLAGS
+from rft.errors import ERROR_FLAGS, any_flag
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# OpenAI's token usage keys; `cached_tokens` stays 0: OpenAI-compatible servers seldom report it.
+_TOKEN_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens")
 
 
 @dataclass
@@ -29,6 +32,8 @@ class Scores:
         timing: seconds per grader and `total`.
         usage: judge tokens, requests, cache hits, … summed over graders.
         grader_usage: the same, per grader that reported any.
+        grader_type: the `type` of the bundle's root grader.
+        grader_models: per model grader (score_model, label_model), the judge model it calls.
     """
 
     name: str
@@ -42,6 +47,8 @@ class Scores:
     timing: dict[str, float] = field(default_factory=dict)
     usage: dict[str, float] = field(default_factory=dict)
     grader_usage: dict[str, dict[str, float]] = field(default_factory=dict)
+    grader_type: str = ""
+    grader_models: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -54,10 +61,8 @@ class Scores:
 
     @property
     def any_error(self) -> np.ndarray:
-        out = np.zeros(len(self.scores), dtype=bool)
-        for mask in self.errors.values():
-            out |= mask
-        return out
+        """True where any error flag is set."""
+        return any_flag(self.errors, len(self.scores))
 
     def rewards(self) -> list[float | None]:
         """Per-sample rewards as TRL wants them: a float, or None for a skipped sample."""
@@ -83,7 +88,7 @@ class Scores:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per sample: score, skipped, each sub-score, each detail, each flag, the message."""
-        import pandas as pd
+        import pandas as pd  # pandas takes seconds to import; only frames need it
 
         columns: dict[str, Any] = {"score": self.scores, "skipped": self.skipped}
         for name, values in self.sub_scores.items():
@@ -96,24 +101,72 @@ class Scores:
         columns["error_message"] = [self.first_message(i) for i in range(len(self.scores))]
         return pd.DataFrame(columns)
 
+    def message_of(self, i: int, flag: str) -> str | None:
+        """The message of the first grader that raised `flag` on sample `i`."""
+        for grader, flags in self.grader_errors.items():
+            if flag in flags and flags[flag][i] and grader in self.messages:
+                return self.messages[grader][i]
+        return None
+
     def to_openai(self, i: int) -> dict[str, Any]:
-        """Sample `i` in the shape of OpenAI's grader run endpoint response."""
-        errors = {
+        """Sample `i` in the shape of OpenAI's grader run endpoint response.
+
+        Keys as `POST /fine_tuning/alpha/graders/run` returns them: `reward`, `sub_rewards`
+        (a composite's graders; empty for a single grader), `model_grader_token_usage_per_model`
+        and `metadata` with the root grader's `name` and `type`, every error flag and the
+        error-detail fields, `execution_time`, `scores`, `token_usage` and
+        `sampled_model_name` (the judge model, None without one). rft grades whole batches:
+        time and token usage are the batch's divided by its size (exact for one sample), and
+        a sample skipped by `on_error: skip` has the reward None.
+        """
+        n = max(len(self.scores), 1)
+        errors: dict[str, Any] = {
             flag: bool(self.errors[flag][i]) if flag in self.errors else False
             for flag in ERROR_FLAGS
         }
+        # rft neither truncates tool observations nor calls a remote reward service.
+        errors["truncated_observation_error"] = False
+        errors["unresponsive_reward_error"] = False
+        errors["python_grader_server_error_type"] = self.message_of(i, "python_grader_server_error")
+        errors["python_grader_runtime_error_details"] = self.message_of(
+            i, "python_grader_runtime_error"
+        )
+        errors["model_grader_server_error_details"] = self.message_of(
+            i, "model_grader_server_error"
+        )
+        composite = self.grader_type == "multi"
+        sub_rewards = (
+            {name: float(values[i]) for name, values in self.sub_scores.items()}
+            if composite
+            else {}
+        )
+        per_model: dict[str, dict[str, float]] = {}
+        for grader, model in self.grader_models.items():
+            usage = self.grader_usage.get(grader, {})
+            tokens = per_model.setdefault(model, dict.fromkeys(_TOKEN_KEYS, 0.0))
+            prompt = usage.get("judge_prompt_tokens", 0.0) / n
+            completion = usage.get("judge_completion_tokens", 0.0) / n
+            tokens["prompt_tokens"] += prompt
+            tokens["completion_tokens"] += completion
+            tokens["total_tokens"] += prompt + completion
+        token_usage = (
+            {key: sum(t[key] for t in per_model.values()) for key in _TOKEN_KEYS}
+            if per_model
+            else None
+        )
         return {
             "reward": None if self.skipped[i] else float(self.scores[i]),
-            "sub_rewards": {name: float(values[i]) for name, values in self.sub_scores.items()},
             "metadata": {
                 "name": self.name,
-                "type": "rft",
+                "type": self.grader_type,
                 "errors": errors,
-                "error_message": self.first_message(i),
-                "execution_time": self.timing.get("total", 0.0) / max(len(self.scores), 1),
-                "scores": {name: float(values[i]) for name, values in self.sub_scores.items()},
-                "token_usage": self.usage or None,
+                "execution_time": self.timing.get("total", 0.0) / n,
+                "scores": dict(sub_rewards),
+                "token_usage": token_usage,
+                "sampled_model_name": next(iter(self.grader_models.values()), None),
             },
+            "sub_rewards": sub_rewards,
+            "model_grader_token_usage_per_model": per_model,
         }
 
     def take(self, index: Sequence[int]) -> Scores:
@@ -135,4 +188,6 @@ class Scores:
             timing=dict(self.timing),
             usage=dict(self.usage),
             grader_usage={g: dict(u) for g, u in self.grader_usage.items()},
+            grader_type=self.grader_type,
+            grader_models=dict(self.grader_models),
         )

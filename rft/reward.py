@@ -2,14 +2,15 @@
 
     bundle (YAML/JSON/dict) -> spec (pydantic) -> graders (registry) -> RewardFunction
 
-`RewardFunction.score(samples, items)` grades a whole batch in one call and returns `Scores`;
-`for_trl()` adapts it to TRL's reward-function contract.
+`RewardFunction.score(samples, items)` grades a whole batch in one call and returns `Scores`.
+Adapters to trainers sit one layer up and import this module, never the reverse:
+`rft.integrations.trl.trl_reward(reward)` is the TRL reward function.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,10 @@ from rft.graders.base import CompileContext, Grader, GraderOutput, arun_grader, 
 from rft.graders.registry import build_grader
 from rft.loading import Bundle, load_bundle
 from rft.results import Scores
-from rft.templates import NAMESPACES, MissingVariable, resolve_path
+from rft.templates import MissingVariable, resolve_path
 
 # Graders whose work is I/O or other processes: the TRL adapter is async when a bundle has one.
 _CONCURRENT_TYPES = {"score_model", "label_model", "python"}
-
-# TRL passes these keyword arguments to reward functions besides the dataset columns.
-_TRL_CONTROL_KWARGS = {"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"}
 
 
 class RewardFunction:
@@ -110,7 +108,11 @@ class RewardFunction:
         timing: dict[str, float] = {"total": seconds}
         usage: dict[str, float] = {}
         grader_usage: dict[str, dict[str, float]] = {}
+        models: dict[str, str] = {}
         for name, grader, out in outputs:
+            model = getattr(grader.spec, "model", None)
+            if isinstance(model, str):
+                models[name] = model
             for flag, mask in out.flags.items():
                 errors.setdefault(flag, np.zeros(n, dtype=bool))
                 errors[flag] |= mask
@@ -140,6 +142,8 @@ class RewardFunction:
             timing=timing,
             usage=usage,
             grader_usage=grader_usage,
+            grader_type=self.grader.spec.type,
+            grader_models=models,
         )
 
     # -- validation ------------------------------------------------------------------------
@@ -167,20 +171,6 @@ class RewardFunction:
                     )
         return problems
 
-    # -- integrations ----------------------------------------------------------------------
-    def for_trl(self, *, log_metrics: bool = True) -> Callable[..., Any]:
-        """A reward function for TRL's GRPOTrainer / RLOOTrainer.
-
-        Signature `(prompts, completions, completion_ids=None, **dataset_columns)`; the dataset
-        columns of each row (and its `prompt`) form the `item`. Returns one float per
-        completion, or None for samples skipped by an `on_error: skip` grader. When TRL passes
-        `log_metric`, each sub-grader's mean and each error-flag rate are logged. Bundles with
-        judge or python graders get an async function, which TRL runs concurrently.
-        """
-        from rft.integrations.trl import make_trl_reward
-
-        return make_trl_reward(self, log_metrics=log_metrics)
-
     def close(self) -> None:
         """Release worker processes and HTTP clients held by graders."""
         for grader in self.graders().values():
@@ -200,4 +190,4 @@ def compile_bundle(
     return RewardFunction(load_bundle(bundle), cache_dir=cache_dir)
 
 
-__all__ = ["NAMESPACES", "RewardFunction", "compile_bundle"]
+__all__ = ["RewardFunction", "compile_bundle"]

@@ -35,6 +35,31 @@ def test_formulas_evaluate_like_numpy(source: str, expected: np.ndarray) -> None
     np.testing.assert_allclose(Formula(source, ["a", "b"]).evaluate({"a": A, "b": B}, 3), expected)
 
 
+@pytest.mark.parametrize(
+    ("source", "a", "expected"),
+    [
+        # `^` is power with math's precedence: above * / and unary minus, right-associative.
+        ("0.5 * a ^ 2", 1.0, 0.5),
+        ("0.5 * a ^ 2", 0.5, 0.125),
+        ("a ^ 2 * 0.5", 0.5, 0.125),
+        ("a ^ 2 / 2", 0.5, 0.125),
+        ("2 ^ 3 ^ 2", 0.0, 512.0),
+        ("(2 ^ 3) ^ 2", 0.0, 64.0),
+        ("-2 ^ 2", 0.0, -4.0),
+        ("(-2) ^ 2", 0.0, 4.0),
+        ("-a ^ 2", 0.5, -0.25),
+        ("2 ^ -1", 0.0, 0.5),
+        ("1 + 2 ^ 2", 0.0, 5.0),
+        ("2 * 3 ^ 2 + 1", 0.0, 19.0),
+        ("2 ^ 3 * 2", 0.0, 16.0),
+        ("a ** 2 ^ 2", 0.5, 0.0625),
+        ("4 ^ 0.5", 0.0, 2.0),
+    ],
+)
+def test_power_precedence_table(source: str, a: float, expected: float) -> None:
+    assert Formula(source, ["a"]).evaluate({"a": np.array([a])}, 1).tolist() == [expected]
+
+
 def test_constant_formula_broadcasts() -> None:
     assert Formula("1", ["a"]).evaluate({"a": A}, 3).tolist() == [1.0, 1.0, 1.0]
 

@@ -38,3 +38,12 @@ def test_schema_rejects_unknown_type() -> None:
     assert validator.is_valid(
         {"type": "string_check", "reference": "x", "$schema": "../schemas/bundle.schema.json"}
     )
+
+
+def test_schema_accepts_multi_graders_as_a_mapping_or_openais_list() -> None:
+    validator = jsonschema.Draft202012Validator(all_schemas()["bundle.schema.json"])
+    check = {"type": "string_check", "name": "a", "reference": "x"}
+    assert validator.is_valid({"type": "multi", "graders": {"a": check}})
+    assert validator.is_valid({"type": "multi", "graders": [check]})
+    assert not validator.is_valid({"type": "multi", "graders": [{"type": "nope"}]})
+    assert not validator.is_valid({"type": "multi", "graders": []})

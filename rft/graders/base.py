@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import orjson
 
 from rft.batch import Batch, Rendered
-from rft.errors import ErrorFlag, Location
+from rft.errors import ErrorFlag, Location, any_flag
 from rft.spec.base import GraderSpecBase
 from rft.templates import CompiledTemplate, compile_template
 
@@ -38,10 +39,7 @@ class GraderOutput:
     @property
     def failed(self) -> np.ndarray:
         """True where any flag is set."""
-        out = np.zeros(len(self.scores), dtype=bool)
-        for mask in self.flags.values():
-            out |= mask
-        return out
+        return any_flag(self.flags, len(self.scores))
 
     def flag(
         self,
@@ -159,8 +157,6 @@ def as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list | dict | tuple):
-        import orjson
-
         try:
             return orjson.dumps(value).decode()
         except TypeError:

@@ -22,7 +22,7 @@ _OUTPUT_TEXT = re.compile(r"^\s*\{\{\s*sample\.output_text\s*\}\}\s*$")
 _MISSING = object()
 
 
-@register("json_schema")
+@register
 class JsonSchemaGrader(Grader):
     """Scores 1 when `input` is JSON valid against `schema`, else 0.
 

@@ -13,7 +13,7 @@ from rft.judge.parsing import Parsed, parse_label
 from rft.spec.model import LabelModelSpec
 
 
-@register("label_model")
+@register
 class LabelModelGrader(JudgeGrader):
     """LLM-as-judge classification (OpenAI's `label_model`).
 

@@ -14,13 +14,14 @@ from rft.graders.registry import build_grader, register
 from rft.spec.multi import MultiSpec
 
 
-@register("multi")
+@register
 class MultiGrader(Grader):
     """Grades every sub-grader on the batch, then combines their score arrays.
 
     Args (spec fields):
-        graders: `{key: grader spec}`; keys are the formula's variables and the sub-score names.
-        calculate_output: a formula (see `rft.formula`); result clipped to [0, 1].
+        graders: `{key: grader spec}` or OpenAI's list of graders keyed by their `name`; keys
+            are the formula's variables and the sub-score names.
+        calculate_output: a formula (see `rft.formula`; `^` is power); result clipped to [0, 1].
         weights: `{key: weight}` for a weighted mean (missing keys weigh 0).
     Without either, the sub-scores are averaged.
     """

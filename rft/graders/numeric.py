@@ -24,7 +24,7 @@ from rft.numbers import (
 from rft.spec.numeric import NumericSpec, PartialCredit
 
 
-@register("numeric")
+@register
 class NumericGrader(Grader):
     """Scores 1 when the number in `input` equals `reference` within `tolerance`.
 

@@ -17,7 +17,7 @@ from rft.spec.python import PythonSpec
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
-@register("python")
+@register
 class PythonGrader(Grader):
     """Scores with `grade(sample, item) -> float` (OpenAI's contract), never in this process.
 

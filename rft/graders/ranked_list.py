@@ -98,7 +98,7 @@ def synonym_map(mapping: Mapping[Any, Any], normalize: Normalize) -> dict[str, s
     return {name: find(name) for name in parent}
 
 
-@register("ranked_list")
+@register
 class RankedListGrader(Grader):
     """Scores the rank of the first relevant answer in a ranked list.
 

@@ -1,43 +1,32 @@
 """The registry that maps a spec's `type:` to its grader implementation.
 
-Built-in graders are imported lazily (a bundle of string checks never imports the judge's
-HTTP client); third-party graders call `register` with their own spec type.
+`@register` takes the type name from the grader's `spec_type` (the spec class's
+`type: Literal[...]`), so the name is written once. Built-in graders are imported lazily,
+from the module `rft.spec.bundle.BUILTIN_SPECS` names for each spec class (a bundle of string
+checks never imports the judge's HTTP client); third-party graders subclass a spec with their
+own `type` literal and decorate their implementation with `@register`.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from typing import TypeVar
 
 from rft.graders.base import CompileContext, Grader
-from rft.spec.base import GraderSpecBase
+from rft.spec.base import GraderSpecBase, spec_type_name
+from rft.spec.bundle import BUILTIN_SPECS
 
 G = TypeVar("G", bound=type[Grader])
 
 _GRADERS: dict[str, type[Grader]] = {}
 
-_BUILTIN_MODULES = {
-    "string_check": "rft.graders.string_check",
-    "text_similarity": "rft.graders.text_similarity",
-    "ranked_list": "rft.graders.ranked_list",
-    "numeric": "rft.graders.numeric",
-    "json_schema": "rft.graders.json_schema",
-    "score_model": "rft.graders.score_model",
-    "label_model": "rft.graders.label_model",
-    "python": "rft.graders.python_grader",
-    "multi": "rft.graders.multi",
-}
+_BUILTIN_MODULES = {spec_type_name(cls): module for cls, module in BUILTIN_SPECS.items()}
 
 
-def register(type_name: str) -> Callable[[G], G]:
-    """Class decorator: make `type_name` specs build this grader."""
-
-    def decorate(cls: G) -> G:
-        _GRADERS[type_name] = cls
-        return cls
-
-    return decorate
+def register(cls: G) -> G:
+    """Class decorator: specs of `cls.spec_type`'s `type` build this grader."""
+    _GRADERS[spec_type_name(cls.spec_type)] = cls
+    return cls
 
 
 def grader_class(type_name: str) -> type[Grader]:
@@ -52,4 +41,4 @@ def grader_class(type_name: str) -> type[Grader]:
 
 def build_grader(spec: GraderSpecBase, context: CompileContext | None = None) -> Grader:
     """Instantiate the grader for a validated spec."""
-    return grader_class(spec.type)(spec, context or CompileContext())  # type: ignore[attr-defined]
+    return grader_class(spec_type_name(type(spec)))(spec, context or CompileContext())

@@ -12,7 +12,7 @@ from rft.judge.parsing import Parsed, parse_score
 from rft.spec.model import ScoreModelSpec
 
 
-@register("score_model")
+@register
 class ScoreModelGrader(JudgeGrader):
     """LLM-as-judge with a numeric score (OpenAI's `score_model`, any OpenAI-compatible server
     or a local transformers model).

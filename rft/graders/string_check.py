@@ -38,7 +38,7 @@ OPERATIONS: dict[str, Callable[[str, str], bool]] = {
 }
 
 
-@register("string_check")
+@register
 class StringCheckGrader(Grader):
     """Scores 1 when `input` passes `operation` against `reference`.
 

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
 
 from rft.batch import Batch
 from rft.errors import BundleError
@@ -34,11 +37,13 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# The word-overlap metrics import their library (nltk, sacrebleu, rouge_score) in the function
+# that builds the scorer: only the configured metric's library loads (nltk and rouge_score
+# take seconds to import), and a bundle of edit-distance metrics loads none of them.
+
+
 def _rapidfuzz_scorers() -> dict[str, tuple[Callable[..., float], float]]:
     """metric -> (rapidfuzz scorer, the scorer's maximum) for the edit-distance metrics."""
-    from rapidfuzz import fuzz
-    from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
-
     return {
         # OpenAI's fuzzy_match: the normalized Indel similarity 1 - indel/(len1+len2), i.e.
         # fuzz.ratio/100 (python-Levenshtein's and difflib's "ratio"): symmetric, 1.0 only for
@@ -110,7 +115,7 @@ def _rouge(metric: str) -> PairScorer:
     return lambda hyp, ref: scorer.score(ref, hyp)[key].fmeasure
 
 
-@register("text_similarity")
+@register
 class TextSimilarityGrader(Grader):
     """Scores how similar `input` is to `reference`, in [0, 1].
 
@@ -128,7 +133,9 @@ class TextSimilarityGrader(Grader):
             lowercase ASCII alphanumerics, no stemming);
             `cosine` (cosine similarity of embeddings from `embedding_model`, clipped at 0).
             BLEU, GLEU and METEOR see words split on `\\w+|[^\\w\\s]`.
-        pass_threshold: when set, the score becomes 1 if it is >= the threshold, else 0.
+        pass_threshold: when set, the `passed` detail is True where the score is >= the
+            threshold. The score stays the similarity (OpenAI's semantics: the guide's
+            multi-grader example averages the continuous name similarity).
         normalize: normalizers applied to both texts first (`strip`, `casefold`, …).
         embedding_model: `cosine` only: a local sentence-transformers or transformers model
             directory (relative to the bundle file); nothing is downloaded.
@@ -193,15 +200,14 @@ class TextSimilarityGrader(Grader):
         refs = [normalize(as_text(v)) for v in references.values]
         out.scores = self.similarity(hyps, refs)
         if self.spec.pass_threshold is not None:
-            out.scores = (out.scores >= self.spec.pass_threshold).astype(np.float64)
+            # A sample with an error fails, whatever its texts' similarity.
+            out.details["passed"] = (out.scores >= self.spec.pass_threshold) & ~out.failed
         return out
 
     def similarity(self, hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray:
         """Raw metric scores in [0, 1] of already-normalized texts, pair by pair."""
         n = len(hyps)
         if self._batch_scorer is not None and n:
-            from rapidfuzz.process import cpdist
-
             scorer, top = self._batch_scorer
             chars = sum(map(len, hyps)) + sum(map(len, refs))
             workers = -1 if chars >= _PARALLEL_MIN_CHARS else 1
@@ -234,6 +240,7 @@ class _Embedder:
         self._encode: Callable[[list[str]], np.ndarray] | None = None
 
     def _load(self) -> Callable[[list[str]], np.ndarray]:
+        # torch / transformers / sentence-transformers: optional (train extra), loaded for cosine only.
         if (self.path / "modules.json").exists():
             try:
                 from sentence_transformers import SentenceTransformer

@@ -48,6 +48,8 @@ class BundleFile(pytest.File):
     """A bundle file; its items are the bundle's tests (a load error is one failing item)."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        # pytest loads this plugin in every session where rft is installed: rft itself
+        # (numpy, pydantic, jinja2) is imported only once a bundle file is collected.
         import rft
         from rft.errors import RftError
 
@@ -86,7 +88,7 @@ class BundleTestItem(pytest.Item):
         self.index = index
 
     def runtest(self) -> None:
-        from rft.testing import run_bundle_tests
+        from rft.testing import run_bundle_tests  # see BundleFile.collect: rft loads on use
 
         # Compiling per test keeps items independent; bundles are small and compile in ms.
         outcome = run_bundle_tests(self.bundle, only=self.index)[0]

@@ -1,7 +1,23 @@
-"""The grammar of the grader DSL, as pydantic models."""
+"""The grammar of the grader DSL, as pydantic models: one module per grader family.
 
-from rft.spec.base import BundleTest, ExpectRange, ExpectSpec, GraderSpecBase, SampleSpec
-from rft.spec.bundle import GRADER_SPEC_ADAPTER, GRADER_TYPES, SPEC_CLASSES, GraderSpec
+`bundle.py` holds the union of every grader type (derived from its `BUILTIN_SPECS` table).
+"""
+
+from rft.spec.base import (
+    BundleTest,
+    ExpectRange,
+    ExpectSpec,
+    GraderSpecBase,
+    SampleSpec,
+    spec_type_name,
+)
+from rft.spec.bundle import (
+    BUILTIN_SPECS,
+    GRADER_SPEC_ADAPTER,
+    GRADER_TYPES,
+    SPEC_CLASSES,
+    GraderSpec,
+)
 from rft.spec.json_schema import JsonSchemaSpec
 from rft.spec.model import Endpoint, LabelModelSpec, Message, SamplingParams, ScoreModelSpec
 from rft.spec.multi import MultiSpec
@@ -11,6 +27,7 @@ from rft.spec.ranked_list import RankedListSpec
 from rft.spec.string import StringCheckSpec, TextSimilaritySpec
 
 __all__ = [
+    "BUILTIN_SPECS",
     "GRADER_SPEC_ADAPTER",
     "GRADER_TYPES",
     "SPEC_CLASSES",
@@ -34,4 +51,5 @@ __all__ = [
     "StringCheckSpec",
     "TextSimilaritySpec",
     "Tolerance",
+    "spec_type_name",
 ]

@@ -63,6 +63,11 @@ class BundleTest(SpecModel):
         return data
 
 
+def spec_type_name(cls: type[BaseModel]) -> str:
+    """The grader type a spec class declares (the default of its `type: Literal[...]` field)."""
+    return str(cls.model_fields["type"].default)
+
+
 class GraderSpecBase(SpecModel):
     """Fields every grader has."""
 

@@ -77,7 +77,8 @@ class TextSimilaritySpec(GraderSpecBase):
         default=None,
         ge=0,
         le=1,
-        description="When set, the score becomes 1 if >= threshold else 0.",
+        description="Marks each sample passed (score >= threshold) in the `passed` detail; "
+        "the score itself stays the similarity.",
     )
     normalize: list[Normalizer] = Field(default_factory=list)
     embedding_model: str | None = Field(

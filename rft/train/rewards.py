@@ -1,7 +1,7 @@
 """The compiled grader bundle as the trainers see it.
 
-- `TrainReward`: TRL's reward-function contract for GRPOTrainer/RLOOTrainer
-  (`(prompts, completions, completion_ids, **dataset_columns) -> list[float | None]`), which
+- `TrainReward`: the TRL adapter of `rft.integrations.trl` (GRPOTrainer/RLOOTrainer's
+  `(prompts, completions, completion_ids, **dataset_columns) -> list[float | None]`), which
   also records per-step grading time, per-grader means and error-flag rates.
 - `GraderRewardModel`: an `nn.Module` that TRL's PPO trainer calls like a reward model
   (`getattr(m, m.base_model_prefix)(input_ids=…, attention_mask=…)` then `m.score(hidden)`);
@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from rft.integrations.trl import items_from_columns
+from rft.integrations.trl import GradedBatch, TrlReward
+from rft.reward import RewardFunction
 
 
 @dataclass
@@ -93,29 +94,23 @@ def time_generation(model: Any, stats: StepStats) -> None:
     model.generate = generate
 
 
-class TrainReward:
-    """The bundle as a TRL reward function; items are the dataset row of each completion."""
+class TrainReward(TrlReward):
+    """The one TRL adapter (`rft.integrations.trl.TrlReward`), also recording each step's stats.
 
-    def __init__(self, reward: Any, stats: StepStats) -> None:
-        self.reward = reward
+    The completions' lengths (token counts when TRL passes `completion_ids`, else characters)
+    feed the per-step reward-hacking signals of `StepStats`.
+    """
+
+    def __init__(self, reward: RewardFunction, stats: StepStats) -> None:
+        super().__init__(reward, log_metrics=False)
         self.stats = stats
-        self.__name__ = reward.name  # TRL names the logged reward column after the function
 
-    def __call__(
-        self,
-        prompts: Sequence[Any],
-        completions: Sequence[Any],
-        completion_ids: Any = None,
-        **columns: Any,
-    ) -> list[float | None]:
-        start = time.perf_counter()
-        scores = self.reward.score(list(completions), items_from_columns(prompts, columns))
-        if completion_ids is not None:
-            lengths = [len(ids) for ids in completion_ids]
+    def record(self, graded: GradedBatch) -> None:
+        if graded.completion_ids is not None:
+            lengths = [len(ids) for ids in graded.completion_ids]
         else:
-            lengths = [len(str(c)) for c in completions]
-        self.stats.add(scores, time.perf_counter() - start, lengths)
-        return scores.rewards()
+            lengths = [len(str(c)) for c in graded.completions]
+        self.stats.add(graded.scores, graded.seconds, lengths)
 
 
 def _torch_module_base() -> type:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pytest
 
 import rft
 
@@ -77,7 +80,9 @@ def test_failing_sub_grader_zero_policy_keeps_the_rest() -> None:
     assert result.scores.tolist() == [0.5]
     assert result.errors["invalid_variable_error"].tolist() == [True]
     assert result.skipped.tolist() == [False]
-    assert "eq" in result.grader_errors
+    assert {
+        g: {f: m.tolist() for f, m in flags.items()} for g, flags in result.grader_errors.items()
+    } == {"eq": {"invalid_variable_error": [True]}}
 
 
 def test_skip_policy_gives_none_rewards() -> None:
@@ -88,3 +93,41 @@ def test_skip_policy_gives_none_rewards() -> None:
     assert result.rewards() == [1.0, None]
     assert result.skipped.tolist() == [False, True]
     assert result.mean == 1.0
+
+
+def test_graders_as_a_list_are_keyed_by_name() -> None:
+    # OpenAI's API reference writes `graders` as a list; names become the formula's variables.
+    reward = rft.compile(
+        {
+            "type": "multi",
+            "graders": [{**EQ, "name": "eq"}, {**LIKE, "name": "like"}],
+            "calculate_output": "0.25 * eq + 0.75 * like",
+        }
+    )
+    result = reward.score(["x", "the x", "y"], [{"a": "x"}] * 3)
+    assert result.scores.tolist() == [1.0, 0.75, 0.0]
+    assert list(result.sub_scores) == ["eq", "like"]
+    assert result.sub_scores["eq"].tolist() == [1.0, 0.0, 0.0]
+
+
+def _load_error(tmp_path, graders) -> str:
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps({"type": "multi", "graders": graders}, indent=2))
+    with pytest.raises(rft.BundleError) as info:
+        rft.load_bundle(path)
+    return str(info.value)
+
+
+def test_a_multi_inside_a_listed_multi_is_refused_with_its_location(tmp_path) -> None:
+    inner = {"type": "multi", "name": "inner", "graders": [{**EQ, "name": "x"}]}
+    message = _load_error(tmp_path, [{**EQ, "name": "eq"}, inner])
+    assert message.startswith(
+        f"{tmp_path / 'bundle.json'}:3, field `graders`: graders[1] (`inner`) is a `multi` "
+        "inside a `multi`, which OpenAI's grader JSON does not allow"
+    )
+
+
+def test_a_listed_grader_needs_a_unique_name(tmp_path) -> None:
+    assert "graders[0] has no `name`" in _load_error(tmp_path, [EQ])
+    twice = [{**EQ, "name": "a"}, {**LIKE, "name": "a"}]
+    assert "graders[1]: the name `a` is used twice" in _load_error(tmp_path, twice)

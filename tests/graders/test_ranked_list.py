@@ -195,7 +195,7 @@ def test_empty_none_and_missing() -> None:
     )
     assert result.scores.tolist() == [0, 0, 0, 0, 0]
     assert result.errors["invalid_variable_error"].tolist() == [False, False, True, False, False]
-    assert not result.errors["sample_parse_error"].any()
+    assert result.errors["sample_parse_error"].tolist() == [False] * 5
 
 
 def test_output_json_parse_failures_are_flagged() -> None:

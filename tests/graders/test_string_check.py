@@ -81,7 +81,8 @@ def test_missing_item_field_flags_invalid_variable() -> None:
     result = reward.score(["a", "a"], [{"answer": "a"}, {}])
     assert result.scores.tolist() == [1.0, 0.0]
     assert result.errors["invalid_variable_error"].tolist() == [False, True]
-    assert "item.answer" in (result.first_message(1) or "")
+    assert result.first_message(1) == "string_check: missing template variable `item.answer`"
+    assert result.first_message(0) is None
 
 
 def test_bad_constant_regex_fails_at_compile_time() -> None:
@@ -105,3 +106,15 @@ def test_extraction_filter_in_input() -> None:
         "normalize": ["strip"],
     }
     assert score(spec, ["think <answer> 7 </answer>", "7"], [{"a": "7"}, {"a": "7"}]) == [1.0, 0.0]
+
+
+def test_neq_is_not_an_operation_and_the_error_points_to_ne(tmp_path) -> None:
+    # OpenAI's reference has eq, ne, like, ilike; `neq` is a likely slip.
+    path = tmp_path / "g.yaml"
+    path.write_text("type: string_check\nreference: x\noperation: neq\n")
+    with pytest.raises(BundleError) as info:
+        rft.load_bundle(path)
+    assert str(info.value) == (
+        f"{path}:3, field `operation`: invalid value 'neq'; expected one of: 'eq', 'ne', "
+        "'like', 'ilike', 'regex', 'startswith', 'endswith' or 'in'\n  fix: did you mean `ne`?"
+    )

@@ -135,23 +135,61 @@ def test_meteor_matches_stems_without_wordnet() -> None:
         [("the cat sat", "the cat sat"), ("the cats sat", "the cat sat"), ("dogs", "the cat sat")],
     )
     assert exact == 1.0
-    assert 0.5 < stemmed < 1.0
+    # 3 matches in 1 chunk: METEOR's fragmentation penalty 0.5 * (1/3)^3.
+    assert stemmed == pytest.approx(1 - 0.5 / 27, abs=1e-12)
     assert unrelated == 0.0
 
 
 # -- options ------------------------------------------------------------------------------
 
 
-def test_pass_threshold_makes_scores_binary() -> None:
+def _passed(metric: str, pairs: list[tuple[str, str]], threshold: float) -> tuple[list, list]:
+    reward = rft.compile(
+        {
+            "type": "text_similarity",
+            "name": "sim",
+            "reference": "{{ item.ref }}",
+            "evaluation_metric": metric,
+            "pass_threshold": threshold,
+        }
+    )
+    result = reward.score([h for h, _ in pairs], [{"ref": r} for _, r in pairs])
+    return result.scores.tolist(), result.details["sim"]["passed"].tolist()
+
+
+def test_pass_threshold_marks_pass_and_keeps_the_similarity() -> None:
+    # OpenAI's semantics: pass_threshold marks pass/fail, the score stays continuous.
     raw = score("fuzzy_match", PAIRS)
-    passed = score("fuzzy_match", PAIRS, pass_threshold=0.8)
-    np.testing.assert_array_equal(passed, (raw >= 0.8).astype(float))
-    assert set(passed.tolist()) <= {0.0, 1.0}
+    scores, passed = _passed("fuzzy_match", PAIRS, 0.85)
+    assert scores == raw.tolist()
+    assert passed == [False, True, True, True, False]
+    frame = (
+        rft.compile(
+            {"type": "text_similarity", "name": "sim", "reference": "x", "pass_threshold": 0.5}
+        )
+        .score(["x", "y"], [{}, {}])
+        .to_frame()
+    )
+    assert frame["sim.passed"].tolist() == [True, False]
+    # Both sides missing would be "" vs "" (similarity 1): the error fails the sample.
+    missing = rft.compile(
+        {
+            "type": "text_similarity",
+            "name": "sim",
+            "input": "{{ item.a }}",
+            "reference": "{{ item.b }}",
+            "pass_threshold": 0.5,
+        }
+    ).score(["x"], [{}])
+    assert missing.scores.tolist() == [0.0]
+    assert missing.details["sim"]["passed"].tolist() == [False]
+    assert missing.errors["invalid_variable_error"].tolist() == [True]
 
 
 def test_pass_threshold_is_inclusive() -> None:
     value = score("fuzzy_match", [("kitten", "sitting")])[0]
-    assert score("fuzzy_match", [("kitten", "sitting")], pass_threshold=value)[0] == 1.0
+    assert _passed("fuzzy_match", [("kitten", "sitting")], value) == ([value], [True])
+    assert _passed("fuzzy_match", [("kitten", "sitting")], value + 1e-9) == ([value], [False])
 
 
 def test_normalize_applies_to_both_sides() -> None:
@@ -297,9 +335,13 @@ def test_openai_examples_load_and_score() -> None:
     items = [{"reference_answer": "fuzzy wuzzy had no hair"}] * 3
     samples = ["fuzzy wuzzy had no hair", "fuzzy wuzzy had no hare", "a bear"]
     fuzzy = rft.compile(OPENAI_FUZZY).score(samples, items)
-    assert fuzzy.scores.tolist() == [1.0, 1.0, 0.0]
+    # Indel similarity: "hare" vs "hair" is 2 edits over 46 characters; "a bear" 8/29.
+    assert fuzzy.scores.tolist() == [1.0, 1 - 2 / 46, 8 / 29]
+    assert fuzzy.details["Example text similarity grader"]["passed"].tolist() == [True, True, False]
     bleu = rft.compile(OPENAI_BLEU).score(samples, items)
-    assert bleu.scores.tolist() == [1.0, 1.0, 0.0]
+    expected_bleu = sacrebleu.sentence_bleu(samples[1], [items[0]["reference_answer"]]).score / 100
+    assert bleu.scores.tolist() == [1.0, expected_bleu, 0.0]
+    assert bleu.details["bleu grader"]["passed"].tolist() == [True, True, False]
     wrapped = rft.compile({"grader": OPENAI_FUZZY}).score(samples, items)
     np.testing.assert_array_equal(wrapped.scores, fuzzy.scores)
 
