@@ -22,9 +22,10 @@ from rft._async import run_sync
 from rft.batch import Batch
 from rft.errors import BundleError, ErrorFlag
 from rft.graders.base import CompileContext, Grader, GraderOutput
-from rft.judge.client import Judge, Reply
+from rft.judge.client import Judge
 from rft.judge.parsing import Parsed, looks_like_refusal
 from rft.judge.prompt import Prompt
+from rft.judge.reply import Reply
 from rft.spec.model import LabelModelSpec, ScoreModelSpec
 
 _REPLY_DETAIL_CHARS = 2000
@@ -49,7 +50,12 @@ class JudgeGrader(Grader):
                     self.context.location("reply_pattern"),
                     hint="a Python regex whose first group is the score or label",
                 ) from None
-        self.judge = Judge(spec, base_dir=self.context.base_dir, cache_root=self.context.cache_dir)
+        self.judge = Judge(
+            spec,
+            base_dir=self.context.base_dir,
+            cache_root=self.context.cache_dir,
+            location=self.context.location,
+        )
         self.prompt = Prompt(
             spec.input,
             location=self.context.location,
@@ -82,7 +88,9 @@ class JudgeGrader(Grader):
     async def agrade(self, batch: Batch) -> GraderOutput:
         n = len(batch)
         out = GraderOutput(scores=np.zeros(n))
-        variants = self.prompt.render(batch, out)
+        variants, evaluated = self.prompt.render(batch)
+        for column in evaluated:
+            out.absorb(column)
         draws = self.spec.samples
         calls: list[tuple[int, int]] = []  # (sample, variant)
         bodies: list[tuple[dict[str, Any], int]] = []

@@ -15,16 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rft.judge.client import Reply, RequestBudget
+from rft.judge.reply import Reply, RequestBudget, message_text
 from rft.spec.model import JudgeSettings
 
 DEFAULT_MAX_NEW_TOKENS = 256
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return str(content)
+def resolve_model_path(model: str, base_dir: Path) -> Path:
+    """A local path named in a bundle, relative paths taken from the bundle's folder."""
+    path = Path(model).expanduser()
+    return path if path.is_absolute() else (base_dir / path).resolve()
 
 
 class TransformersBackend:
@@ -56,6 +56,7 @@ class TransformersBackend:
         return await asyncio.to_thread(self._complete, list(bodies))
 
     def _load(self) -> None:
+        # Heavy optional dependencies: imported only when a local judge is first used.
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -71,11 +72,11 @@ class TransformersBackend:
         tokenizer = self._tokenizer
         if tokenizer.chat_template:
             return tokenizer.apply_chat_template(
-                [{"role": m["role"], "content": _text_of(m["content"])} for m in messages],
+                [{"role": m["role"], "content": message_text(m["content"])} for m in messages],
                 tokenize=False,
                 add_generation_prompt=True,
             )
-        lines = [f"{m['role']}: {_text_of(m['content'])}" for m in messages]
+        lines = [f"{m['role']}: {message_text(m['content'])}" for m in messages]
         return "\n".join([*lines, "assistant: "])
 
     def _complete(self, bodies: list[dict[str, Any]]) -> list[Reply]:
@@ -100,7 +101,7 @@ class TransformersBackend:
         return replies
 
     def _generate(self, bodies: list[dict[str, Any]]) -> list[Reply]:
-        import torch
+        import torch  # heavy optional dependency, loaded with the local judge
 
         start = time.perf_counter()
         tokenizer, model = self._tokenizer, self._model

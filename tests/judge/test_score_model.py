@@ -201,15 +201,21 @@ def test_async_path_runs_concurrently_with_other_async_reward_functions(judge_sp
     assert a == b == pytest.approx([0.2, 0.4])
 
 
-def test_api_key_from_the_named_environment_variable(monkeypatch, tmp_path):
+def test_api_key_from_the_users_endpoints_file(monkeypatch, tmp_path):
     with FakeJudgeServer(api_key="sk-test") as server:
+        config = tmp_path / "endpoints.yaml"
+        config.write_text(
+            f"endpoints:\n  local:\n    base_url: {server.base_url()}\n"
+            "    api_key_env: RFT_TEST_JUDGE_KEY\n"
+        )
+        monkeypatch.setenv("RFT_ENDPOINTS_FILE", str(config))
         spec = {
             "type": "score_model",
             "name": "judge",
             "model": "fake-judge",
             "range": [0, 10],
             "input": [{"role": "user", "content": "{{ sample.output_text }}"}],
-            "endpoint": {"base_url": server.base_url(), "api_key_env": "RFT_TEST_JUDGE_KEY"},
+            "endpoint": "local",
             "cache": False,
             "max_retries": 0,
         }

@@ -1,0 +1,88 @@
+"""What one judge call gives back (`Reply`) and the request budget every backend spends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_TEXT_PARTS = {"text", "input_text", "output_text"}
+
+
+@dataclass
+class Reply:
+    """One judge call: the reply (text, refusal), or `error` when no reply came back."""
+
+    text: str | None = None
+    refusal: str | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    attempts: int = 0
+    cached: bool = False
+    error: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """What the cache stores."""
+        return {
+            "text": self.text,
+            "refusal": self.refusal,
+            "finish_reason": self.finish_reason,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
+
+    @classmethod
+    def from_cache(cls, record: Mapping[str, Any]) -> Reply:
+        """A cache hit: the stored reply; no tokens, time or requests spent."""
+        return cls(
+            text=record.get("text"),
+            refusal=record.get("refusal"),
+            finish_reason=record.get("finish_reason"),
+            cached=True,
+        )
+
+
+class RequestBudget:
+    """At most `limit` judge calls over a grader's lifetime (None: unbounded)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Spend one call; False when the budget is exhausted."""
+        with self._lock:
+            if self.limit is not None and self.used >= self.limit:
+                return False
+            self.used += 1
+            return True
+
+    @property
+    def exhausted_message(self) -> str:
+        """The error of a request the budget refused."""
+        return f"max_requests budget of {self.limit} judge calls is spent; request not sent"
+
+
+def message_text(content: Any) -> str | None:
+    """A reply message's text: a string as is, a list of parts joined (text parts only).
+
+    Raises:
+        ValueError: content of another shape, or parts none of which is text.
+    """
+    if content is None or isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [
+            p["text"]
+            for p in content
+            if isinstance(p, dict)
+            and p.get("type", "text") in _TEXT_PARTS
+            and isinstance(p.get("text"), str)
+        ]
+        if texts or not content:
+            return "".join(texts)
+    raise ValueError(f"message content is neither text nor text parts: {str(content)[:80]!r}")
