@@ -22,7 +22,7 @@ its `base_url`):
 ``/ambiguous/v1``     ``{"result": x}`` then ``Actually... {"result": 0}``
 ``/think-open/v1``    ``<think>`` and then the JSON reply, never closed
 ``/retryafter/<s>/v1``  HTTP 429 with ``Retry-After: s`` on the first call per body
-``/redirect/v1``      HTTP 307 to ``/v1`` on the same server
+``/redirect/v1``      HTTP 307 to ``/v1`` (on `redirect_to`, default this server)
 ====================  ==========================================================
 
 Every request's method, path and headers are recorded in `received` (tests check that a
@@ -98,10 +98,18 @@ class FakeJudgeServer:
         host: interface to bind (loopback by default).
         port: port, 0 for any free one.
         api_key: when set, requests must carry ``Authorization: Bearer <api_key>``.
+        redirect_to: where ``/redirect/...`` points (default: this server).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        redirect_to: str | None = None,
+    ):
         self.host, self.port, self.api_key = host, port, api_key
+        self.redirect_to = redirect_to
         self.requests = 0
         """Chat-completion requests received (all modes)."""
         self.by_mode: Counter[str] = Counter()
@@ -198,7 +206,7 @@ class FakeJudgeServer:
         path = target.split("?", 1)[0].strip("/").split("/")
         if path and path[0] == "redirect":
             location = "/" + "/".join(path[1:])
-            return 307, {"Location": f"{self.url}{location}"}, b"{}"
+            return 307, {"Location": f"{self.redirect_to or self.url}{location}"}, b"{}"
         if self.api_key and headers.get("authorization") != f"Bearer {self.api_key}":
             return 401, {}, b'{"error": {"message": "invalid api key"}}'
         if "v1" not in path:
