@@ -183,6 +183,11 @@ class JudgeGrader(Grader):
             "judge_completion_tokens": float(sum(r.completion_tokens for r in fresh)),
             "judge_latency_s": float(sum(r.latency_s for r in fresh)),
         }
+        price = self.judge.price
+        if price is not None:
+            out.usage["judge_cost_usd"] = sum(
+                price.cost(r.prompt_tokens, r.completion_tokens) for r in fresh
+            )
         return out
 
     def _verdict(self, reply: Reply) -> tuple[Parsed, str | None]:

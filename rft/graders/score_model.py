@@ -29,13 +29,17 @@ class ScoreModelGrader(JudgeGrader):
         model: model name at the endpoint, or a folder with `provider: transformers`.
         input: chat messages (system/developer/user/assistant) whose contents are templates;
             values read from `sample` are wrapped in `<sample>` tags and declared data.
-        endpoint: `{base_url, api_key_env, headers}` of an OpenAI-compatible server.
+        endpoint: the name of an endpoint in the user's endpoints file, or a `{base_url,
+            headers}` block the user allows (see `rft.judge.endpoints`); none: OpenAI.
         range: `[low, high]` of the judge's scale.
         pass_threshold: when set, `passed` in the details is True where the raw result
             >= it; the score stays continuous (OpenAI's semantics: a pass mark, not a 0/1).
         sampling_params: temperature, top_p, seed, max_tokens, … sent with each request.
         reply_pattern: a regex whose first group is the number, for replies that are not JSON.
-        concurrency, timeout_s, max_retries, max_requests, cache: the call plumbing.
+        concurrency, timeout_s, max_retries, cache: the call plumbing.
+        max_requests, max_tokens_spent, max_cost_usd: spending caps over the grader's life
+            (dollars priced by the `prices` table of the user's endpoints file); calls past a
+            cap are not sent and their samples flagged `model_grader_server_error`.
         samples, aggregate: ask `samples` times and combine by mean, median or majority.
         swap_order: pairwise rubrics: also ask with the two answers (the last two `{{ }}`
             expressions) exchanged; that reply counts as `low + high - x`.

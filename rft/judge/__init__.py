@@ -8,7 +8,9 @@ A lower layer than `rft.graders`: nothing here imports the graders. One job per 
 - `retry`: the retry policy (tenacity: retryable statuses, `Retry-After`, backoff);
 - `http_backend`: the async OpenAI-compatible HTTP backend (concurrency, timeout, budget);
 - `local`: a local transformers model as the judge (the only module importing torch);
-- `reply`: a call's `Reply` and the request budget;
+- `reply`: a call's `Reply` and the text of a message's content;
+- `budget`: what a grader may spend (calls, tokens, dollars from the user's price table);
+- `limits`: requests/tokens-per-minute token buckets per endpoint, shared by graders;
 - `cache`: the SQLite disk cache keyed by the full rendered request;
 - `client`: the `Judge` a grader calls (cache and in-batch dedup over a backend);
 - `endpoint_check`: `check_endpoint`, reachability without spending tokens;

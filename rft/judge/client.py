@@ -12,12 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from rft.errors import Location
+from rft.errors import BundleError, Location
+from rft.judge.budget import Budget, Price
 from rft.judge.cache import JudgeCache, cache_key, default_cache_dir
-from rft.judge.endpoints import UserEndpoints, resolve_endpoint
+from rft.judge.endpoints import UserEndpoints, endpoints_file, load_user_endpoints, resolve_endpoint
 from rft.judge.http_backend import OpenAIBackend
 from rft.judge.local import TransformersBackend, resolve_model_path
-from rft.judge.reply import Reply, RequestBudget
+from rft.judge.reply import Reply
 from rft.judge.request import is_official_openai, request_body
 from rft.spec.model import JudgeSettings
 
@@ -32,6 +33,22 @@ class Backend(Protocol):
 
 def _no_location(*fields: str | int) -> Location:
     return Location(field=fields)
+
+
+def _price(
+    settings: JudgeSettings, config: UserEndpoints, location: Callable[..., Location]
+) -> Price | None:
+    entry = config.prices.get(settings.model)
+    if entry is None:
+        if settings.max_cost_usd is not None:
+            raise BundleError(
+                f"max_cost_usd needs the price of model `{settings.model}`",
+                location("max_cost_usd"),
+                hint=f"add it to {endpoints_file()}: `prices: {{{settings.model}: "
+                "{input_per_million: 0.15, output_per_million: 0.6}}` (US dollars)",
+            )
+        return None
+    return Price(entry.input_per_million, entry.output_per_million)
 
 
 class Judge:
@@ -58,14 +75,18 @@ class Judge:
         endpoints: UserEndpoints | None = None,
     ) -> None:
         self.settings = settings
-        self.budget = RequestBudget(settings.max_requests)
+        config = endpoints if endpoints is not None else load_user_endpoints()
+        self.price = _price(settings, config, location)
+        self.budget = Budget(
+            settings.max_requests, settings.max_tokens_spent, settings.max_cost_usd, self.price
+        )
         self.backend: Backend
         if settings.provider == "transformers":
             self.official = False
             path = resolve_model_path(settings.model, base_dir)
             self.backend = TransformersBackend(path, settings, self.budget)
         else:
-            target = resolve_endpoint(settings.endpoint, location=location, config=endpoints)
+            target = resolve_endpoint(settings.endpoint, location=location, config=config)
             self.official = is_official_openai(target.base_url)
             self.backend = OpenAIBackend(settings, target, self.budget)
         if settings.cache is False:

@@ -14,6 +14,10 @@ secret or sends one to a host of its own. Credentials come from the user's side 
           base_url: https://api.openai.com/v1
           api_key_env: OPENAI_API_KEY      # the variable holding the key
           headers: {OpenAI-Organization: org-123}
+          rpm: 500                  # requests / tokens per minute, shared by all graders
+          tpm: 200000
+      prices:                       # for `max_cost_usd` (US dollars per million tokens)
+        gpt-4o-mini: {input_per_million: 0.15, output_per_million: 0.6}
 
 - OpenAI's own variables for a bundle that names no endpoint (and no `default` is set):
   ``OPENAI_BASE_URL`` (default ``https://api.openai.com/v1``) with ``OPENAI_API_KEY``.
@@ -55,6 +59,16 @@ class UserEndpoint(BaseModel):
     base_url: str
     api_key_env: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
+    rpm: float | None = Field(default=None, gt=0, description="Requests per minute, all graders.")
+    tpm: float | None = Field(default=None, gt=0, description="Tokens per minute, all graders.")
+
+
+class ModelPrice(BaseModel):
+    """US dollars per million tokens of one model."""
+
+    model_config = ConfigDict(extra="forbid")
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
 
 
 class UserEndpoints(BaseModel):
@@ -63,6 +77,9 @@ class UserEndpoints(BaseModel):
     model_config = ConfigDict(extra="forbid")
     default: str | None = None
     endpoints: dict[str, UserEndpoint] = Field(default_factory=dict)
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict, description="Per model, for `max_cost_usd` and cost reports."
+    )
 
 
 @dataclass(frozen=True)
@@ -74,12 +91,15 @@ class Target:
         api_key_env: the user's variable holding the key (None: no key is sent).
         headers: extra headers (the user's, over the bundle's for a loopback server).
         source: where it came from, for messages.
+        rpm, tpm: the user's requests- and tokens-per-minute limits for this endpoint.
     """
 
     base_url: str
     api_key_env: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    rpm: float | None = None
+    tpm: float | None = None
 
     def request_headers(self) -> dict[str, str]:
         """The headers of every request, `Authorization` from the user's variable if set."""
@@ -165,7 +185,12 @@ def _implicit_openai() -> Target:
 
 def _from_user(name: str, entry: UserEndpoint, path: Path) -> Target:
     return Target(
-        entry.base_url.rstrip("/"), entry.api_key_env, dict(entry.headers), f"`{name}` in {path}"
+        entry.base_url.rstrip("/"),
+        entry.api_key_env,
+        dict(entry.headers),
+        f"`{name}` in {path}",
+        entry.rpm,
+        entry.tpm,
     )
 
 
@@ -231,6 +256,8 @@ def resolve_endpoint(
             target.api_key_env,
             {**endpoint.headers, **target.headers},
             target.source,
+            target.rpm,
+            target.tpm,
         )
     if endpoint.api_key_env is not None:
         raise BundleError(

@@ -41,6 +41,7 @@ import asyncio
 import json
 import re
 import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -113,6 +114,8 @@ class FakeJudgeServer:
         self.requests = 0
         """Chat-completion requests received (all modes)."""
         self.by_mode: Counter[str] = Counter()
+        self.arrivals: list[float] = []
+        """`time.monotonic()` of every chat-completion request."""
         self.received: list[tuple[str, str, dict[str, str]]] = []
         """(method, path, lower-cased headers) of every request, all modes and paths."""
         self._seen: Counter[bytes] = Counter()
@@ -217,6 +220,7 @@ class FakeJudgeServer:
         if method != "POST" or endpoint != ["chat", "completions"]:
             return 404, {}, b'{"error": {"message": "not found"}}'
         self.requests += 1
+        self.arrivals.append(time.monotonic())
         name = mode[0] if mode else "ok"
         self.by_mode[name] += 1
         sample = _sample_text(json.loads(body))

@@ -15,8 +15,10 @@ from typing import Any
 import httpx
 import orjson
 
+from rft.judge.budget import Budget
 from rft.judge.endpoints import Target
-from rft.judge.reply import Reply, RequestBudget, message_text
+from rft.judge.limits import limits_for
+from rft.judge.reply import Reply, message_text
 from rft.judge.retry import BACKOFF_BASE_S, retry_policy
 from rft.spec.model import JudgeSettings
 
@@ -61,7 +63,7 @@ class OpenAIBackend:
     Args:
         settings: the grader's judge settings (concurrency, timeout, retries).
         target: the resolved endpoint (URL and the user's credential).
-        budget: the grader's request budget.
+        budget: the grader's budget (calls, tokens, cost).
         backoff_s: first retry delay without `Retry-After`; grows exponentially, with jitter.
     """
 
@@ -69,7 +71,7 @@ class OpenAIBackend:
         self,
         settings: JudgeSettings,
         target: Target,
-        budget: RequestBudget,
+        budget: Budget,
         backoff_s: float = BACKOFF_BASE_S,
     ) -> None:
         self.base_url = target.base_url
@@ -80,6 +82,7 @@ class OpenAIBackend:
         self.timeout_s = settings.timeout_s
         self.budget = budget
         self.retrying = retry_policy(settings.max_retries, backoff_s)
+        self.limits = limits_for(target.base_url, target.rpm, target.tpm)
         self._ssl: ssl.SSLContext | None = None
 
     async def complete(self, bodies: Sequence[dict[str, Any]]) -> list[Reply]:
@@ -119,20 +122,27 @@ class OpenAIBackend:
 
     async def _one(self, slots: asyncio.Queue[httpx.AsyncClient], body: dict[str, Any]) -> Reply:
         payload = orjson.dumps(body)
+        # For the tokens-per-minute bucket: ~4 bytes a token, plus the completion allowed.
+        estimate = len(payload) // 4 + int(
+            body.get("max_tokens") or body.get("max_completion_tokens") or 0
+        )
         client = await slots.get()
         try:
-            return await self._send(client, payload)
+            return await self._send(client, payload, estimate)
         finally:
             slots.put_nowait(client)
 
-    async def _send(self, client: httpx.AsyncClient, payload: bytes) -> Reply:
+    async def _send(self, client: httpx.AsyncClient, payload: bytes, estimate: int) -> Reply:
         start = time.perf_counter()
         attempts = 0
 
         async def attempt() -> httpx.Response:
             nonlocal attempts
-            if not self.budget.take():
-                raise BudgetSpent(self.budget.exhausted_message)
+            refused = self.budget.take()
+            if refused is not None:
+                raise BudgetSpent(refused)
+            if self.limits is not None:  # waits here do not count against timeout_s
+                await self.limits.acquire(estimate)
             attempts += 1
             async with asyncio.timeout(self.timeout_s):
                 response = await client.post(self.url, content=payload)
@@ -152,6 +162,9 @@ class OpenAIBackend:
                 error += f" (after {attempts} attempts)"
             return Reply(error=error, attempts=attempts, latency_s=time.perf_counter() - start)
         reply = reply_from(response)
+        self.budget.spend(reply.prompt_tokens, reply.completion_tokens)
+        if self.limits is not None:
+            self.limits.settle(estimate, reply.prompt_tokens + reply.completion_tokens)
         reply.latency_s = time.perf_counter() - start
         reply.attempts = attempts
         return reply

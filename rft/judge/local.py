@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rft.judge.reply import Reply, RequestBudget, message_text
+from rft.judge.budget import Budget
+from rft.judge.reply import Reply, message_text
 from rft.spec.model import JudgeSettings
 
 DEFAULT_MAX_NEW_TOKENS = 256
@@ -33,10 +34,10 @@ class TransformersBackend:
     Args:
         path: folder of a `save_pretrained` model and tokenizer.
         settings: the grader's judge settings (`concurrency` is the generation batch size).
-        budget: the grader's request budget (each generated reply spends one).
+        budget: the grader's budget (each generated reply spends one call and its tokens).
     """
 
-    def __init__(self, path: Path, settings: JudgeSettings, budget: RequestBudget) -> None:
+    def __init__(self, path: Path, settings: JudgeSettings, budget: Budget) -> None:
         self.path = path
         self.settings = settings
         self.budget = budget
@@ -91,13 +92,16 @@ class TransformersBackend:
             size = self.settings.concurrency
             for start in range(0, len(bodies), size):
                 chunk = bodies[start : start + size]
-                allowed = [self.budget.take() for _ in chunk]
-                todo = [b for b, ok in zip(chunk, allowed, strict=True) if ok]
+                refused = [self.budget.take() for _ in chunk]
+                todo = [b for b, no in zip(chunk, refused, strict=True) if no is None]
                 generated = iter(self._generate(todo) if todo else [])
-                for ok in allowed:
-                    replies.append(
-                        next(generated) if ok else Reply(error=self.budget.exhausted_message)
-                    )
+                for no in refused:
+                    if no is not None:
+                        replies.append(Reply(error=no))
+                        continue
+                    reply = next(generated)
+                    self.budget.spend(reply.prompt_tokens, reply.completion_tokens)
+                    replies.append(reply)
         return replies
 
     def _generate(self, bodies: list[dict[str, Any]]) -> list[Reply]:

@@ -1,8 +1,7 @@
-"""What one judge call gives back (`Reply`) and the request budget every backend spends."""
+"""What one judge call gives back: `Reply`, and the text of a message's content."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,28 +42,6 @@ class Reply:
             finish_reason=record.get("finish_reason"),
             cached=True,
         )
-
-
-class RequestBudget:
-    """At most `limit` judge calls over a grader's lifetime (None: unbounded)."""
-
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.used = 0
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        """Spend one call; False when the budget is exhausted."""
-        with self._lock:
-            if self.limit is not None and self.used >= self.limit:
-                return False
-            self.used += 1
-            return True
-
-    @property
-    def exhausted_message(self) -> str:
-        """The error of a request the budget refused."""
-        return f"max_requests budget of {self.limit} judge calls is spent; request not sent"
 
 
 def message_text(content: Any) -> str | None:

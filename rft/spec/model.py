@@ -70,6 +70,17 @@ class JudgeSettings(SpecModel):
     max_requests: int | None = Field(
         default=None, ge=1, description="Stop spending after this many calls."
     )
+    max_tokens_spent: int | None = Field(
+        default=None,
+        ge=1,
+        description="Stop spending after this many prompt + completion tokens (all batches).",
+    )
+    max_cost_usd: float | None = Field(
+        default=None,
+        gt=0,
+        description="Stop spending past this many US dollars, priced by the `prices` table of "
+        "the user's endpoints file.",
+    )
     samples: int = Field(default=1, ge=1, description="Judge calls per sample, aggregated.")
     aggregate: Literal["mean", "majority", "median"] = "mean"
 
