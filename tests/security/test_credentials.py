@@ -111,7 +111,17 @@ def test_no_api_key_env_sends_no_key_to_a_bundle_chosen_loopback_host(server, ki
     assert all("authorization" not in h for _, _, h in server.received)
 
 
-@pytest.mark.parametrize("url", ["https://judge.example.com/v1", "http://10.0.0.7:8000/v1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://judge.example.com/v1",
+        "http://10.0.0.7:8000/v1",
+        "http://127.0.0.1.evil.example/v1",
+        "http://localhost@evil.example/v1",
+        "http://0.0.0.0:8000/v1",
+        "https://api.openai.com.evil.example/v1",
+    ],
+)
 def test_a_bundle_chosen_remote_host_is_refused_at_load(url):
     with pytest.raises(rft.BundleError) as err:
         rft.compile(bundle("score_model", {"base_url": url}))
