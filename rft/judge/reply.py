@@ -35,9 +35,15 @@ class Reply:
 
     @classmethod
     def from_cache(cls, record: Mapping[str, Any]) -> Reply:
-        """A cache hit: the stored reply; no tokens, time or requests spent."""
+        """A cache hit: the stored reply; no tokens, time or requests spent. (Caches written
+        before list contents were joined may hold a list: it is joined here.)"""
+        text = record.get("text")
+        try:
+            text = message_text(text)
+        except ValueError:
+            text = str(text)
         return cls(
-            text=record.get("text"),
+            text=text,
             refusal=record.get("refusal"),
             finish_reason=record.get("finish_reason"),
             cached=True,

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from rft.judge.parsing import Parsed, looks_like_refusal, parse_label, parse_score
+from rft.judge.reply import Reply
 
 
 @pytest.mark.parametrize(
@@ -110,3 +111,9 @@ def test_refusal_heuristic():
     assert looks_like_refusal("I'm sorry, but I can't help with that.")
     assert looks_like_refusal("I cannot evaluate this content.")
     assert not looks_like_refusal("The answer is sorry-looking but scores 3")
+
+
+def test_a_cached_list_content_is_joined_text():
+    record = {"text": [{"type": "text", "text": '{"result"'}, {"type": "text", "text": ": 3}"}]}
+    assert Reply.from_cache(record).text == '{"result": 3}'
+    assert Reply.from_cache({"text": [{"type": "image_url"}]}).text == "[{'type': 'image_url'}]"
