@@ -5,8 +5,10 @@ per draw (`samples: n`) and per order (`swap_order`), get the replies through `r
 (cache, dedup, concurrency, retries, budget), parse them, aggregate. A judge failure is a
 flag, never a silent 0: `model_grader_server_error` (no reply: HTTP errors, timeouts,
 malformed responses, spent budget), `model_grader_refusal_error` (the judge refused),
-`model_grader_parse_error` (a reply that does not parse). A sample is flagged only when no
-call of one of its orders succeeded; the score comes from the calls that did.
+`model_grader_parse_error` (a reply that does not parse, or an ambiguous one). Each reply is
+decided on its own: whatever one reply holds, the other samples of the batch are unaffected.
+A sample is flagged only when no call of one of its orders succeeded; the score comes from
+the calls that did. `notes` in the details says what parsing adjusted (a truncated score).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from rft._async import run_sync
 from rft.batch import Batch
 from rft.errors import BundleError, ErrorFlag
 from rft.graders.base import CompileContext, Grader, GraderOutput
-from rft.judge.client import Judge, Reply
+from rft.judge.client import Judge
 from rft.judge.parsing import Parsed, looks_like_refusal
 from rft.judge.prompt import Prompt
+from rft.judge.reply import Reply
 from rft.spec.model import LabelModelSpec, ScoreModelSpec
 
 _REPLY_DETAIL_CHARS = 2000
@@ -49,7 +52,12 @@ class JudgeGrader(Grader):
                     self.context.location("reply_pattern"),
                     hint="a Python regex whose first group is the score or label",
                 ) from None
-        self.judge = Judge(spec, base_dir=self.context.base_dir, cache_root=self.context.cache_dir)
+        self.judge = Judge(
+            spec,
+            base_dir=self.context.base_dir,
+            cache_root=self.context.cache_dir,
+            location=self.context.location,
+        )
         self.prompt = Prompt(
             spec.input,
             location=self.context.location,
@@ -82,7 +90,9 @@ class JudgeGrader(Grader):
     async def agrade(self, batch: Batch) -> GraderOutput:
         n = len(batch)
         out = GraderOutput(scores=np.zeros(n))
-        variants = self.prompt.render(batch, out)
+        variants, evaluated = self.prompt.render(batch)
+        for column in evaluated:
+            out.absorb(column)
         draws = self.spec.samples
         calls: list[tuple[int, int]] = []  # (sample, variant)
         bodies: list[tuple[dict[str, Any], int]] = []
@@ -99,7 +109,11 @@ class JudgeGrader(Grader):
 
         per_sample: dict[int, list[list[tuple[Reply, Parsed, str | None]]]] = {}
         for (i, v), reply in zip(calls, replies, strict=True):
-            parsed, flag = self._verdict(reply)
+            try:
+                parsed, flag = self._verdict(reply)
+            except Exception as exc:  # one odd reply must never wipe the batch
+                parsed = Parsed(error=f"{type(exc).__name__}: {exc}")
+                flag = ErrorFlag.model_grader_parse_error.value
             per_sample.setdefault(i, [[] for _ in variants])[v].append((reply, parsed, flag))
 
         details: dict[str, list[Any]] = {
@@ -111,6 +125,7 @@ class JudgeGrader(Grader):
                 "latency_s",
                 "prompt_tokens",
                 "completion_tokens",
+                "notes",
             )
         }
         if draws > 1 or len(variants) > 1:
@@ -129,6 +144,8 @@ class JudgeGrader(Grader):
             details["latency_s"][i] = sum(r.latency_s for r in replies_i)
             details["prompt_tokens"][i] = sum(r.prompt_tokens for r in replies_i)
             details["completion_tokens"][i] = sum(r.completion_tokens for r in replies_i)
+            notes = [p.note for _, p, f in everything if f is None and p.note]
+            details["notes"][i] = notes or None
             first_ok = next((r for r, _, f in everything if f is None), None)
             failed_order = next((o for o in orders if all(f is not None for _, _, f in o)), None)
             if failed_order is not None:
@@ -140,7 +157,14 @@ class JudgeGrader(Grader):
                 texts.append(message)
                 details["reply"][i] = _clip(reply.text if reply.text is not None else message)
                 continue
-            score, result = self.combine(values)
+            try:
+                score, result = self.combine(values)
+            except Exception as exc:  # per sample, like parsing
+                message = f"judge replies did not combine: {type(exc).__name__}: {exc}"
+                ids, texts = flagged.setdefault(ErrorFlag.model_grader_parse_error.value, ([], []))
+                ids.append(i)
+                texts.append(message)
+                continue
             out.scores[i] = score
             details["result"][i] = result
             details["reply"][i] = _clip(first_ok.text if first_ok else None)
@@ -148,6 +172,7 @@ class JudgeGrader(Grader):
                 details["votes"][i] = values
         for flag, (ids, texts) in flagged.items():
             out.flag(flag, ids, texts)
+        self.extra_details(details)
         out.details = details
         fresh = [r for r in replies if not r.cached]
         out.usage = {
@@ -158,6 +183,11 @@ class JudgeGrader(Grader):
             "judge_completion_tokens": float(sum(r.completion_tokens for r in fresh)),
             "judge_latency_s": float(sum(r.latency_s for r in fresh)),
         }
+        price = self.judge.price
+        if price is not None:
+            out.usage["judge_cost_usd"] = sum(
+                price.cost(r.prompt_tokens, r.completion_tokens) for r in fresh
+            )
         return out
 
     def _verdict(self, reply: Reply) -> tuple[Parsed, str | None]:
@@ -167,6 +197,10 @@ class JudgeGrader(Grader):
             refusal = reply.refusal or "reply withheld by the content filter"
             return Parsed(error=refusal), ErrorFlag.model_grader_refusal_error.value
         text = reply.text or ""
+        if not isinstance(text, str):
+            return Parsed(
+                error="reply content is not text"
+            ), ErrorFlag.model_grader_parse_error.value
         if not text.strip():
             return Parsed(error="empty reply"), ErrorFlag.model_grader_parse_error.value
         parsed = self.parse(text)
@@ -182,6 +216,9 @@ class JudgeGrader(Grader):
         if flag == ErrorFlag.model_grader_refusal_error.value:
             return f"judge refused: {_clip(reply.refusal or reply.text or parsed.error, 200)}"
         return f"judge reply did not parse: {parsed.error}"
+
+    def extra_details(self, details: dict[str, list[Any]]) -> None:
+        """Add grader-specific details from the per-sample `result`s (in place)."""
 
     def close(self) -> None:
         self.judge.close()

@@ -28,7 +28,8 @@ class LabelModelGrader(JudgeGrader):
             tie goes to a failing label), `mean` the fraction of calls with a passing label,
             `median` the median of those 0/1 values.
         model, input, endpoint, sampling_params, reply_pattern, concurrency, timeout_s,
-        max_retries, max_requests, cache: as for `score_model`.
+        max_retries, max_requests, max_tokens_spent, max_cost_usd, cache: as for
+            `score_model`.
     """
 
     spec_type = LabelModelSpec

@@ -18,21 +18,28 @@ class ScoreModelGrader(JudgeGrader):
     or a local transformers model).
 
     The reply is parsed as JSON `{"result": x, "steps": [...]}`, else a bare number, or with
-    `reply_pattern` when set; `x` must lie in `range` and becomes `(x - low) / (high - low)`.
-    Unless `reply_pattern` is set, a system note asks for that JSON. Details per sample:
-    `result` (raw score), `reply`, `cached`, `latency_s`, `prompt_tokens`, `completion_tokens`
-    and, with several calls, `votes`.
+    `reply_pattern` when set; `x` outside `range` is truncated to it (as OpenAI's graders
+    guide says; `notes` records it), and the score is `(x - low) / (high - low)`. Several
+    differing results in one reply are a `model_grader_parse_error`. Unless `reply_pattern`
+    is set, a system note asks for that JSON. Details per sample: `result` (raw score),
+    `reply`, `cached`, `latency_s`, `prompt_tokens`, `completion_tokens`, `notes`, with
+    several calls `votes`, and with `pass_threshold` `passed`.
 
     Args (spec fields):
         model: model name at the endpoint, or a folder with `provider: transformers`.
         input: chat messages (system/developer/user/assistant) whose contents are templates;
             values read from `sample` are wrapped in `<sample>` tags and declared data.
-        endpoint: `{base_url, api_key_env, headers}` of an OpenAI-compatible server.
+        endpoint: the name of an endpoint in the user's endpoints file, or a `{base_url,
+            headers}` block the user allows (see `rft.judge.endpoints`); none: OpenAI.
         range: `[low, high]` of the judge's scale.
-        pass_threshold: when set, the score is 1 if the raw result >= it, else 0.
+        pass_threshold: when set, `passed` in the details is True where the raw result
+            >= it; the score stays continuous (OpenAI's semantics: a pass mark, not a 0/1).
         sampling_params: temperature, top_p, seed, max_tokens, … sent with each request.
         reply_pattern: a regex whose first group is the number, for replies that are not JSON.
-        concurrency, timeout_s, max_retries, max_requests, cache: the call plumbing.
+        concurrency, timeout_s, max_retries, cache: the call plumbing.
+        max_requests, max_tokens_spent, max_cost_usd: spending caps over the grader's life
+            (dollars priced by the `prices` table of the user's endpoints file); calls past a
+            cap are not sent and their samples flagged `model_grader_server_error`.
         samples, aggregate: ask `samples` times and combine by mean, median or majority.
         swap_order: pairwise rubrics: also ask with the two answers (the last two `{{ }}`
             expressions) exchanged; that reply counts as `low + high - x`.
@@ -67,6 +74,9 @@ class ScoreModelGrader(JudgeGrader):
         else:
             raw = statistics.fmean(values)
         low, high = self.spec.range
-        if self.spec.pass_threshold is not None:
-            return float(raw >= self.spec.pass_threshold), raw
         return (raw - low) / (high - low), raw
+
+    def extra_details(self, details: dict[str, list[Any]]) -> None:
+        threshold = self.spec.pass_threshold
+        if threshold is not None:
+            details["passed"] = [None if r is None else r >= threshold for r in details["result"]]

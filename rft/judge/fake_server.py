@@ -18,10 +18,19 @@ its `base_url`):
 ``/badreply/v1``      a reply the judge cannot parse (``{"result": ``)
 ``/refusal/v1``       ``message.refusal`` set and no content (OpenAI's refusal)
 ``/refusal-text/v1``  content ``"I'm sorry, but I can't help with that."``
+``/parts/v1``         content as a list of text parts (the JSON reply split in two)
+``/ambiguous/v1``     ``{"result": x}`` then ``Actually... {"result": 0}``
+``/think-open/v1``    ``<think>`` and then the JSON reply, never closed
+``/retryafter/<s>/v1``  HTTP 429 with ``Retry-After: s`` on the first call per body
+``/redirect/v1``      HTTP 307 to ``/v1`` (on `redirect_to`, default this server)
 ====================  ==========================================================
 
+Every request's method, path and headers are recorded in `received` (tests check that a
+credential never arrives where it must not).
+
 The answer `x` is read from the last ``<sample>...</sample>`` block of the request: the text
-after ``SCORE=`` (a number) or ``LABEL=`` (a label); 0 otherwise. Only the standard library
+after ``SCORE=`` (a number) or ``LABEL=`` (a label); 0 otherwise. ``REPLY=parts``,
+``REPLY=ambiguous`` or ``REPLY=think-open`` in the sample picks that reply shape for it alone. Only the standard library
 and asyncio are used; it speaks HTTP/1.1 with keep-alive.
 """
 
@@ -32,16 +41,18 @@ import asyncio
 import json
 import re
 import threading
+import time
 from collections import Counter
 from typing import Any
 
 _SAMPLE = re.compile(r"<sample>(.*?)</sample>", re.S)
 _SCORE = re.compile(r"SCORE=([-+0-9.eE]+)")
 _LABEL = re.compile(r"LABEL=([\w-]+)")
+_REPLY = re.compile(r"REPLY=(ambiguous|think-open|parts)")
 MODEL_ID = "fake-judge"
 
 
-def _answer(body: dict[str, Any]) -> Any:
+def _sample_text(body: dict[str, Any]) -> str:
     texts = []
     for message in body.get("messages", []):
         content = message.get("content")
@@ -49,7 +60,10 @@ def _answer(body: dict[str, Any]) -> Any:
             content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
         texts.append(content or "")
     samples = _SAMPLE.findall("\n".join(texts))
-    sample = samples[-1] if samples else ""
+    return samples[-1] if samples else ""
+
+
+def _answer(sample: str) -> Any:
     if m := _LABEL.search(sample):
         return m.group(1)
     if m := _SCORE.search(sample):
@@ -85,13 +99,25 @@ class FakeJudgeServer:
         host: interface to bind (loopback by default).
         port: port, 0 for any free one.
         api_key: when set, requests must carry ``Authorization: Bearer <api_key>``.
+        redirect_to: where ``/redirect/...`` points (default: this server).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        redirect_to: str | None = None,
+    ):
         self.host, self.port, self.api_key = host, port, api_key
+        self.redirect_to = redirect_to
         self.requests = 0
         """Chat-completion requests received (all modes)."""
         self.by_mode: Counter[str] = Counter()
+        self.arrivals: list[float] = []
+        """`time.monotonic()` of every chat-completion request."""
+        self.received: list[tuple[str, str, dict[str, str]]] = []
+        """(method, path, lower-cased headers) of every request, all modes and paths."""
         self._seen: Counter[bytes] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
@@ -162,7 +188,7 @@ class FakeJudgeServer:
                     headers[key.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 status, extra, payload = await self._respond(method, target, headers, body)
-                head = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}"]
+                head = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Other'}"]
                 head += [f"{k}: {v}" for k, v in extra.items()]
                 head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
                 writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
@@ -179,7 +205,11 @@ class FakeJudgeServer:
     async def _respond(
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        self.received.append((method, target, dict(headers)))
         path = target.split("?", 1)[0].strip("/").split("/")
+        if path and path[0] == "redirect":
+            location = "/" + "/".join(path[1:])
+            return 307, {"Location": f"{self.redirect_to or self.url}{location}"}, b"{}"
         if self.api_key and headers.get("authorization") != f"Bearer {self.api_key}":
             return 401, {}, b'{"error": {"message": "invalid api key"}}'
         if "v1" not in path:
@@ -190,16 +220,23 @@ class FakeJudgeServer:
         if method != "POST" or endpoint != ["chat", "completions"]:
             return 404, {}, b'{"error": {"message": "not found"}}'
         self.requests += 1
+        self.arrivals.append(time.monotonic())
         name = mode[0] if mode else "ok"
         self.by_mode[name] += 1
-        request = json.loads(body)
-        answer = _answer(request)
+        sample = _sample_text(json.loads(body))
+        answer = _answer(sample)
+        if m := _REPLY.search(sample):  # a sample may pick one of the reply shapes itself
+            name = m.group(1)
         if name == "slow":
             await asyncio.sleep(float(mode[1]))
         elif name == "error500":
             return 500, {}, b'{"error": {"message": "internal error"}}'
         elif name == "ratelimit":
             return 429, {"Retry-After": "0"}, b'{"error": {"message": "rate limited"}}'
+        elif name == "retryafter":
+            self._seen[body] += 1
+            if self._seen[body] == 1:
+                return 429, {"Retry-After": mode[1]}, b'{"error": {"message": "slow down"}}'
         elif name == "flaky":
             self._seen[body] += 1
             if self._seen[body] <= int(mode[1]):
@@ -217,7 +254,19 @@ class FakeJudgeServer:
             return 200, {}, json.dumps(_completion(str(answer))).encode()
         reply = {"steps": [{"description": "read the sample", "conclusion": "done"}]}
         reply["result"] = answer
-        return 200, {}, json.dumps(_completion(json.dumps(reply))).encode()
+        text = json.dumps(reply)
+        if name == "ambiguous":
+            text = f"{json.dumps({'result': answer})} Actually... {json.dumps({'result': 0})}"
+        elif name == "think-open":
+            text = "<think>" + text
+        completion = _completion(text)
+        if name == "parts":
+            half = len(text) // 2
+            completion["choices"][0]["message"]["content"] = [
+                {"type": "text", "text": text[:half]},
+                {"type": "text", "text": text[half:]},
+            ]
+        return 200, {}, json.dumps(completion).encode()
 
 
 def main() -> None:

@@ -15,16 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rft.judge.client import Reply, RequestBudget
+from rft.judge.budget import Budget
+from rft.judge.reply import Reply, message_text
 from rft.spec.model import JudgeSettings
 
 DEFAULT_MAX_NEW_TOKENS = 256
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return str(content)
+def resolve_model_path(model: str, base_dir: Path) -> Path:
+    """A local path named in a bundle, relative paths taken from the bundle's folder."""
+    path = Path(model).expanduser()
+    return path if path.is_absolute() else (base_dir / path).resolve()
 
 
 class TransformersBackend:
@@ -33,10 +34,10 @@ class TransformersBackend:
     Args:
         path: folder of a `save_pretrained` model and tokenizer.
         settings: the grader's judge settings (`concurrency` is the generation batch size).
-        budget: the grader's request budget (each generated reply spends one).
+        budget: the grader's budget (each generated reply spends one call and its tokens).
     """
 
-    def __init__(self, path: Path, settings: JudgeSettings, budget: RequestBudget) -> None:
+    def __init__(self, path: Path, settings: JudgeSettings, budget: Budget) -> None:
         self.path = path
         self.settings = settings
         self.budget = budget
@@ -56,6 +57,7 @@ class TransformersBackend:
         return await asyncio.to_thread(self._complete, list(bodies))
 
     def _load(self) -> None:
+        # Heavy optional dependencies: imported only when a local judge is first used.
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -71,11 +73,11 @@ class TransformersBackend:
         tokenizer = self._tokenizer
         if tokenizer.chat_template:
             return tokenizer.apply_chat_template(
-                [{"role": m["role"], "content": _text_of(m["content"])} for m in messages],
+                [{"role": m["role"], "content": message_text(m["content"])} for m in messages],
                 tokenize=False,
                 add_generation_prompt=True,
             )
-        lines = [f"{m['role']}: {_text_of(m['content'])}" for m in messages]
+        lines = [f"{m['role']}: {message_text(m['content'])}" for m in messages]
         return "\n".join([*lines, "assistant: "])
 
     def _complete(self, bodies: list[dict[str, Any]]) -> list[Reply]:
@@ -90,17 +92,20 @@ class TransformersBackend:
             size = self.settings.concurrency
             for start in range(0, len(bodies), size):
                 chunk = bodies[start : start + size]
-                allowed = [self.budget.take() for _ in chunk]
-                todo = [b for b, ok in zip(chunk, allowed, strict=True) if ok]
+                refused = [self.budget.take() for _ in chunk]
+                todo = [b for b, no in zip(chunk, refused, strict=True) if no is None]
                 generated = iter(self._generate(todo) if todo else [])
-                for ok in allowed:
-                    replies.append(
-                        next(generated) if ok else Reply(error=self.budget.exhausted_message)
-                    )
+                for no in refused:
+                    if no is not None:
+                        replies.append(Reply(error=no))
+                        continue
+                    reply = next(generated)
+                    self.budget.spend(reply.prompt_tokens, reply.completion_tokens)
+                    replies.append(reply)
         return replies
 
     def _generate(self, bodies: list[dict[str, Any]]) -> list[Reply]:
-        import torch
+        import torch  # heavy optional dependency, loaded with the local judge
 
         start = time.perf_counter()
         tokenizer, model = self._tokenizer, self._model

@@ -1,10 +1,19 @@
-"""Parsing a judge's reply into a score or a label.
+"""Parsing a judge's reply into a score or a label, one reply at a time.
+
+Reasoning is dropped first: closed ``<think>…</think>`` blocks, text before a closing
+``</think>`` that has no opening tag (chat templates that open it in the prompt), and
+everything after an unclosed ``<think>`` (unfinished reasoning is never the answer; a reply
+that is only that has no answer and is a parse error).
 
 Accepted forms, in order: a configured `reply_pattern` (its first group, else the whole match)
 when one is set and then nothing else; a JSON object with `result` (OpenAI's score-model reply
 ``{"result": x, "steps": [...]}``, also inside a ```json fence or surrounded by prose); a bare
-number (scores) or a bare label (labels). ``<think>…</think>`` blocks of reasoning models are
-dropped first. A reply that fits none of them is a parse error, unless it reads as a refusal.
+number (scores) or a bare label (labels). Several JSON objects whose `result`s differ are
+ambiguous (``{"result": 10} … Actually {"result": 0}``): a parse error, never a guess. A reply
+that fits none of the forms is a parse error, unless it reads as a refusal.
+
+A score outside `range` is truncated to it (OpenAI's graders guide) and the `Parsed.note`
+says so.
 """
 
 from __future__ import annotations
@@ -15,27 +24,40 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
+_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.S | re.I)
+_THINK_OPEN = re.compile(r"<think>", re.I)
+_THINK_CLOSE = re.compile(r"</think>", re.I)
 _BARE_NUMBER = re.compile(r"^\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*$")
 _REFUSAL = re.compile(
     r"^\W*(?:i['’]?m sorry|i am sorry|sorry,|i can(?:not|['’]t| not)\b|i won['’]?t\b|"
     r"i will not\b|i['’]?m (?:not able|unable)|i am (?:not able|unable)|as an ai\b)",
     re.I,
 )
+MAX_JSON_ATTEMPTS = 200
+"""Failed JSON decodes tried per reply before giving up (bounds the work on junk replies)."""
 _decoder = json.JSONDecoder()
 
 
 @dataclass
 class Parsed:
-    """A parsed reply: the value (a float or a label), or an error message."""
+    """A parsed reply: the value (a float or a label), or an error message; `note` says
+    what was adjusted (a score truncated to the range)."""
 
     value: float | str | None = None
     error: str | None = None
+    note: str | None = None
 
 
 def clean(text: str) -> str:
-    """The reply without reasoning blocks, stripped."""
-    return _THINK.sub("", text).strip()
+    """The reply without reasoning (see the module doc), stripped."""
+    text = _THINK_BLOCK.sub("", text)
+    closes = list(_THINK_CLOSE.finditer(text))
+    if closes:  # reasoning whose opening tag was in the prompt
+        text = text[closes[-1].end() :]
+    opening = _THINK_OPEN.search(text)
+    if opening:  # unfinished reasoning: never the answer
+        text = text[: opening.start()]
+    return text.strip()
 
 
 def looks_like_refusal(text: str) -> bool:
@@ -43,26 +65,41 @@ def looks_like_refusal(text: str) -> bool:
     return bool(_REFUSAL.match(clean(text)))
 
 
-def find_json_object(text: str) -> dict[str, Any] | None:
-    """The first JSON object with a `result` key in `text` (whole text, fenced, or embedded)."""
-    stripped = text.strip()
-    if stripped.startswith("```"):
-        stripped = stripped.strip("`").removeprefix("json").removeprefix("JSON").strip()
-    candidates = [stripped]
+def json_results(text: str) -> list[Any]:
+    """The `result` of every top-level JSON object in `text` that has one, in order.
+
+    Objects nested in another decoded object are not counted; fences and prose around the
+    objects are skipped.
+    """
+    results: list[Any] = []
+    failures = 0
     start = text.find("{")
-    for _ in range(50):
-        if start < 0:
-            break
-        candidates.append(text[start:])
-        start = text.find("{", start + 1)
-    for candidate in candidates:
+    while start >= 0 and failures < MAX_JSON_ATTEMPTS:
         try:
-            obj, _ = _decoder.raw_decode(candidate)
+            obj, end = _decoder.raw_decode(text, start)
         except ValueError:
+            failures += 1
+            start = text.find("{", start + 1)
             continue
         if isinstance(obj, dict) and "result" in obj:
-            return obj
-    return None
+            results.append(obj["result"])
+        start = text.find("{", end)
+    return results
+
+
+def _json_result(text: str) -> tuple[bool, Any, str | None]:
+    """(found, result, error): the one `result` in the reply; an error when they disagree."""
+    results = json_results(text)
+    if not results:
+        return False, None, None
+    distinct: list[Any] = []
+    for value in results:
+        if not any(value == seen and type(value) is type(seen) for seen in distinct):
+            distinct.append(value)
+    if len(distinct) > 1:
+        shown = ", ".join(repr(v) for v in distinct[:4])
+        return True, None, f"ambiguous reply: several different results ({shown})"
+    return True, distinct[0], None
 
 
 def _pattern_value(text: str, pattern: re.Pattern[str]) -> str | None:
@@ -76,26 +113,36 @@ def _short(text: str) -> str:
     return repr(text if len(text) <= 120 else text[:117] + "...")
 
 
+def _no_answer(raw: str) -> Parsed:
+    return Parsed(error=f"reply has no answer outside its <think> reasoning: {_short(raw)}")
+
+
 def parse_score(text: str, rng: tuple[float, float], pattern: re.Pattern[str] | None) -> Parsed:
-    """A number within `rng` (inclusive) from the reply.
+    """A number from the reply, truncated to `rng` (inclusive) with a note when outside.
 
     Args:
         text: the judge's reply.
-        rng: the (low, high) the score must lie in.
+        rng: the (low, high) of the judge's scale.
         pattern: a `reply_pattern`; when set, the only accepted form.
     """
-    text = clean(text)
+    raw_text, text = text, clean(text)
+    if not text:
+        return _no_answer(raw_text)
     raw: Any
     if pattern is not None:
         raw = _pattern_value(text, pattern)
         if raw is None:
             return Parsed(error=f"reply does not match reply_pattern: {_short(text)}")
-    elif (obj := find_json_object(text)) is not None:
-        raw = obj["result"]
-    elif _BARE_NUMBER.match(text):
-        raw = text
     else:
-        return Parsed(error=f"reply is neither JSON with `result` nor a number: {_short(text)}")
+        found, raw, error = _json_result(text)
+        if error is not None:
+            return Parsed(error=error)
+        if not found:
+            if not _BARE_NUMBER.match(text):
+                return Parsed(
+                    error=f"reply is neither JSON with `result` nor a number: {_short(text)}"
+                )
+            raw = text
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         return Parsed(error=f"result {raw!r} is not a number")
     try:
@@ -106,7 +153,9 @@ def parse_score(text: str, rng: tuple[float, float], pattern: re.Pattern[str] | 
         return Parsed(error=f"result {raw!r} is not a finite number")
     low, high = rng
     if not low <= value <= high:
-        return Parsed(error=f"result {value:g} is outside range [{low:g}, {high:g}]")
+        clipped = min(max(value, low), high)
+        note = f"result {value:g} is outside range [{low:g}, {high:g}]: truncated to {clipped:g}"
+        return Parsed(value=clipped, note=note)
     return Parsed(value=value)
 
 
@@ -118,16 +167,20 @@ def parse_label(text: str, labels: list[str], pattern: re.Pattern[str] | None) -
         labels: the allowed labels.
         pattern: a `reply_pattern`; when set, the only accepted form.
     """
-    text = clean(text)
+    raw_text, text = text, clean(text)
+    if not text:
+        return _no_answer(raw_text)
     raw: Any
     if pattern is not None:
         raw = _pattern_value(text, pattern)
         if raw is None:
             return Parsed(error=f"reply does not match reply_pattern: {_short(text)}")
-    elif (obj := find_json_object(text)) is not None:
-        raw = obj["result"]
     else:
-        raw = text
+        found, raw, error = _json_result(text)
+        if error is not None:
+            return Parsed(error=error)
+        if not found:
+            raw = text
     if not isinstance(raw, str):
         return Parsed(error=f"result {raw!r} is not a label")
     by_key = {label.casefold(): label for label in labels}

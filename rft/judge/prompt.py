@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 
-from rft.batch import Batch
+from rft.batch import Batch, Rendered
 from rft.errors import BundleError, Location
-from rft.graders.base import GraderOutput, as_text
 from rft.spec.model import Message
 from rft.templates import CompiledTemplate, compile_template
 
@@ -36,6 +36,20 @@ DATA_NOTE = (
 )
 
 _TEXT_PART_TYPES = {"text", "input_text", "output_text"}
+
+
+def _as_text(value: Any) -> str:
+    # As a text template renders a value: None -> "", lists/dicts -> JSON, else str().
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | dict | tuple):
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:
+            return str(value)
+    return str(value)
 
 
 def _neutralize(text: str) -> str:
@@ -168,25 +182,28 @@ class Prompt:
     def variants(self) -> int:
         return len(self.templates)
 
-    def render(self, batch: Batch, out: GraderOutput) -> list[list[list[dict[str, Any]] | None]]:
-        """Per variant, per sample: the chat messages, or None where a template failed
-        (its flags, e.g. `invalid_variable_error`, are raised on `out`)."""
+    def render(
+        self, batch: Batch
+    ) -> tuple[list[list[list[dict[str, Any]] | None]], list[Rendered]]:
+        """Per variant, per sample: the chat messages, or None where a template failed; and
+        the evaluated templates (whose flags, e.g. `invalid_variable_error`, say why)."""
         n = len(batch)
         results: list[list[list[dict[str, Any]] | None]] = []
+        evaluated: list[Rendered] = []
         for templates in self.templates:
             columns = [batch.render(t) for t in templates]
+            evaluated.extend(columns)
             failed = np.zeros(n, dtype=bool)
             for column in columns:
-                out.absorb(column)
                 failed |= column.failed
             rows: list[list[dict[str, Any]] | None] = []
             for i in range(n):
                 if failed[i]:
                     rows.append(None)
                     continue
-                rows.append(self._messages([delimit(as_text(c.values[i])) for c in columns]))
+                rows.append(self._messages([delimit(_as_text(c.values[i])) for c in columns]))
             results.append(rows)
-        return results
+        return results, evaluated
 
     def _messages(self, texts: list[str]) -> list[dict[str, Any]]:
         contents: list[Any] = [

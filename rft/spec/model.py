@@ -27,7 +27,7 @@ class SamplingParams(SpecModel):
     seed: int | None = None
     max_completions_tokens: int | None = None
     max_tokens: int | None = None
-    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
 
 
 class Endpoint(SpecModel):
@@ -35,7 +35,9 @@ class Endpoint(SpecModel):
 
     base_url: str = "https://api.openai.com/v1"
     api_key_env: str | None = Field(
-        default="OPENAI_API_KEY", description="Environment variable holding the API key."
+        default=None,
+        description="Deprecated in bundles: the key comes from the user's endpoints file. "
+        "Allowed only when it matches the user's setting for this base_url.",
     )
     headers: dict[str, str] = Field(default_factory=dict)
 
@@ -48,7 +50,12 @@ class JudgeSettings(SpecModel):
     )
     input: list[Message] = Field(min_length=1)
     provider: Literal["openai", "transformers"] = "openai"
-    endpoint: Endpoint | None = None
+    endpoint: str | Endpoint | None = Field(
+        default=None,
+        description="The name of an endpoint in the user's endpoints file "
+        "(~/.config/rft/endpoints.yaml), or a {base_url, headers} block the user allows; "
+        "none: $OPENAI_BASE_URL (default OpenAI) with $OPENAI_API_KEY.",
+    )
     sampling_params: SamplingParams | None = None
     reply_pattern: str | None = Field(
         default=None,
@@ -62,6 +69,17 @@ class JudgeSettings(SpecModel):
     )
     max_requests: int | None = Field(
         default=None, ge=1, description="Stop spending after this many calls."
+    )
+    max_tokens_spent: int | None = Field(
+        default=None,
+        ge=1,
+        description="Stop spending after this many prompt + completion tokens (all batches).",
+    )
+    max_cost_usd: float | None = Field(
+        default=None,
+        gt=0,
+        description="Stop spending past this many US dollars, priced by the `prices` table of "
+        "the user's endpoints file.",
     )
     samples: int = Field(default=1, ge=1, description="Judge calls per sample, aggregated.")
     aggregate: Literal["mean", "majority", "median"] = "mean"

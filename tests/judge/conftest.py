@@ -11,6 +11,14 @@ import pytest
 from rft.judge.fake_server import FakeJudgeServer
 
 
+@pytest.fixture(autouse=True)
+def no_user_endpoints(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The user's own endpoints file and OpenAI settings never leak into a test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
+    monkeypatch.delenv("RFT_ENDPOINTS_FILE", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
 @pytest.fixture
 def judge_server() -> Iterator[FakeJudgeServer]:
     """A loopback OpenAI-compatible server; its URL prefix picks a behaviour (see its doc)."""

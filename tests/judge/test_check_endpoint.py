@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import rft
-from rft.judge.client import check_endpoint
+from rft.judge import check_endpoint
 
 
 def spec_of(bundle):

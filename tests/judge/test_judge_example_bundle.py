@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 import rft
-from rft.judge.client import check_endpoint
+from rft.judge import check_endpoint
 from rft.judge.fake_server import FakeJudgeServer
 
 BUNDLE = Path(__file__).resolve().parents[2] / "graders" / "judge_example.yaml"

@@ -34,11 +34,46 @@ def test_json_and_bare_replies_normalized_by_range(judge_spec, mode):
     assert all(latency > 0 for latency in s.details["judge"]["latency_s"])
 
 
-def test_out_of_range_reply_is_a_parse_error_not_a_score(judge_spec):
-    s = score(judge_spec(), ["SCORE=11", "SCORE=5"])
-    assert flags_of(s, 0) == {"model_grader_parse_error"}
-    assert "outside range" in s.first_message(0)
-    assert s.scores[1] == pytest.approx(0.5)
+def test_out_of_range_reply_is_truncated_to_the_range_with_a_note(judge_spec):
+    s = score(judge_spec(), ["SCORE=11", "SCORE=5", "SCORE=-3"])
+    assert s.scores.tolist() == [1.0, 0.5, 0.0]
+    assert not s.any_error.any()
+    assert s.details["judge"]["result"] == [10.0, 5.0, 0.0]
+    assert s.details["judge"]["notes"] == [
+        ["result 11 is outside range [0, 10]: truncated to 10"],
+        None,
+        ["result -3 is outside range [0, 10]: truncated to 0"],
+    ]
+
+
+def test_each_reply_is_decided_per_sample_in_one_batch(judge_spec):
+    texts = [
+        "SCORE=7",
+        "SCORE=7 REPLY=ambiguous",  # {"result": 7} Actually... {"result": 0}
+        "SCORE=7 REPLY=think-open",  # <think>{"result": 7} (never closed)
+        "SCORE=7 REPLY=parts",  # content: [{"type": "text", ...}, {"type": "text", ...}]
+        "SCORE=3",
+    ]
+    s = score(judge_spec(), texts)
+    assert s.scores.tolist() == [0.7, 0.0, 0.0, 0.7, 0.3]
+    assert [flags_of(s, i) for i in range(5)] == [
+        set(),
+        {"model_grader_parse_error"},
+        {"model_grader_parse_error"},
+        set(),
+        set(),
+    ]
+    assert "ambiguous reply: several different results (7, 0)" in s.first_message(1)
+    assert "no answer outside its <think> reasoning" in s.first_message(2)
+
+
+@pytest.mark.parametrize("mode", ["parts", "ambiguous", "think-open"])
+def test_reply_shapes_over_a_whole_batch(judge_spec, mode):
+    s = score(judge_spec(mode), ["SCORE=4", "SCORE=9"])
+    if mode == "parts":
+        assert s.scores.tolist() == [0.4, 0.9] and not s.any_error.any()
+    else:
+        assert s.errors["model_grader_parse_error"].tolist() == [True, True]
 
 
 FAILURES = [
@@ -149,10 +184,20 @@ def test_missing_template_variable_is_flagged_without_a_request(judge_spec, judg
     assert judge_server.requests == 1
 
 
-def test_reply_pattern_and_pass_threshold(judge_spec):
+def test_reply_pattern_and_pass_threshold_marks_pass_beside_a_continuous_score(judge_spec):
     s = score(judge_spec("bare", reply_pattern=r"(\d+)", pass_threshold=6), ["SCORE=7", "SCORE=5"])
-    assert s.scores.tolist() == [1.0, 0.0]
+    assert s.scores.tolist() == [0.7, 0.5]
     assert s.details["judge"]["result"] == [7.0, 5.0]
+    assert s.details["judge"]["passed"] == [True, False]
+
+
+def test_retry_after_is_honoured(judge_spec, judge_server):
+    start = time.perf_counter()
+    s = score(judge_spec("retryafter/1", max_retries=1, timeout_s=5), ["SCORE=4"])
+    elapsed = time.perf_counter() - start
+    assert s.scores.tolist() == [0.4] and not s.any_error.any()
+    assert s.usage["judge_requests"] == 2
+    assert elapsed >= 1.0  # the server asked for one second; backoff alone waits ~0.25 s
 
 
 def test_samples_n_aggregate_and_votes(judge_spec, judge_server):
@@ -201,15 +246,21 @@ def test_async_path_runs_concurrently_with_other_async_reward_functions(judge_sp
     assert a == b == pytest.approx([0.2, 0.4])
 
 
-def test_api_key_from_the_named_environment_variable(monkeypatch, tmp_path):
+def test_api_key_from_the_users_endpoints_file(monkeypatch, tmp_path):
     with FakeJudgeServer(api_key="sk-test") as server:
+        config = tmp_path / "endpoints.yaml"
+        config.write_text(
+            f"endpoints:\n  local:\n    base_url: {server.base_url()}\n"
+            "    api_key_env: RFT_TEST_JUDGE_KEY\n"
+        )
+        monkeypatch.setenv("RFT_ENDPOINTS_FILE", str(config))
         spec = {
             "type": "score_model",
             "name": "judge",
             "model": "fake-judge",
             "range": [0, 10],
             "input": [{"role": "user", "content": "{{ sample.output_text }}"}],
-            "endpoint": {"base_url": server.base_url(), "api_key_env": "RFT_TEST_JUDGE_KEY"},
+            "endpoint": "local",
             "cache": False,
             "max_retries": 0,
         }
