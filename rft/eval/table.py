@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from rft.data import iter_jsonl
 from rft.errors import DataError
 from rft.templates import MissingVariable, resolve_path
 
@@ -115,7 +116,7 @@ def read_outputs(path: str | Path, items: Sequence[Mapping[str, Any]]) -> list[l
     (the item's `id` field). Without either, rows answer the items in order, k consecutive rows
     per item. A `samples.parquet` written by `rft eval` is a valid outputs file.
     """
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     path = Path(path)
     if not path.exists():
@@ -126,8 +127,6 @@ def read_outputs(path: str | Path, items: Sequence[Mapping[str, Any]]) -> list[l
     elif suffix == ".csv":
         frame = pd.read_csv(path, keep_default_na=False)
     else:
-        from rft.data import iter_jsonl
-
         if suffix == ".json":
             rows = orjson.loads(path.read_bytes())
             rows = rows if isinstance(rows, list) else [rows]
@@ -190,7 +189,7 @@ def build_table(
     token_counts: Sequence[Sequence[int]] | None = None,
 ) -> pd.DataFrame:
     """The per-sample table (columns in the module docstring); `scores` is in flattened order."""
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     rows: dict[str, list[Any]] = {
         "item_index": [],
@@ -246,7 +245,7 @@ def write_table(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
 
 def read_table(run_dir: Path) -> pd.DataFrame | None:
     """The per-sample table of a run directory (or its `eval/` sub-folder), or None."""
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     for folder in (run_dir, run_dir / "eval"):
         if (folder / SAMPLES_PARQUET).exists():

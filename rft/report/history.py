@@ -144,7 +144,7 @@ def flatten_record(record: dict) -> dict[str, float]:
 
 def read_history(path: str | Path) -> History:
     """Load `metrics.jsonl` (one JSON object per line) into a `History`."""
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     rows = [flatten_record(value) for _, value in iter_jsonl(path) if isinstance(value, dict)]
     frame = pd.DataFrame(rows)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rich.table import Table
 
 from rft.batch import normalize_sample
 from rft.errors import RftError
@@ -37,7 +38,6 @@ from rft.templates import MissingVariable, compile_template
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from rft.reward import RewardFunction
 
@@ -266,8 +266,6 @@ class ProbeReport:
 
     def table(self) -> Table:
         """One row per probe class."""
-        from rich.table import Table
-
         table = Table(
             title=f"Probes of `{self.bundle}` on {self.n_items} items (threshold {self.threshold})"
         )
@@ -287,8 +285,6 @@ class ProbeReport:
 
     def class_table(self, result: ProbeResult, limit: int = EXAMPLES_SHOWN) -> Table:
         """The highest-scoring items of one probe class."""
-        from rich.table import Table
-
         table = Table(title=f"{result.name}: {result.description}")
         table.add_column("item", justify="right")
         table.add_column("reference")

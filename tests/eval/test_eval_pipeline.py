@@ -14,6 +14,7 @@ from rft.data import read_jsonl
 from rft.errors import ConfigError, DataError
 from rft.eval import EvalConfig, evaluate
 from rft.eval.table import read_outputs
+from rft.report.evaluation import evaluate_and_report
 
 
 def _answers(items: list[dict], right: set[int]) -> list[str]:
@@ -30,7 +31,7 @@ def test_eval_of_an_outputs_file_writes_table_metrics_and_report(task) -> None:
     outputs = task["dir"] / "answers.jsonl"
     outputs.write_text("\n".join(json.dumps(r) for r in rows))
     out = task["dir"] / "run"
-    result = evaluate(
+    result = evaluate_and_report(
         EvalConfig(
             data=task["data"], grader=task["bundle"], out=out, outputs=outputs, group_by=["level"]
         )
@@ -81,8 +82,10 @@ def test_a_previous_eval_table_is_a_valid_outputs_file(task) -> None:
     items = read_jsonl(task["data"])
     first = task["dir"] / "first.jsonl"
     first.write_text("\n".join(json.dumps({"output_text": t}) for t in _answers(items, {1, 2})))
-    a = evaluate(EvalConfig(task["data"], task["bundle"], task["dir"] / "a", outputs=first))
-    b = evaluate(
+    a = evaluate_and_report(
+        EvalConfig(task["data"], task["bundle"], task["dir"] / "a", outputs=first)
+    )
+    b = evaluate_and_report(
         EvalConfig(
             task["data"],
             task["bundle"],
@@ -141,3 +144,35 @@ def test_eval_cli_samples_k_answers_from_a_tiny_model(task) -> None:
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["run"]["model"] == str(model) and "3" in metrics["summary"]["at_k"]["pass"]
     assert (out / "report.html").stat().st_size > 10_000
+
+
+def test_evaluate_alone_writes_the_table_and_no_report(task) -> None:
+    items = read_jsonl(task["data"])
+    outputs = task["dir"] / "answers.jsonl"
+    outputs.write_text("\n".join(json.dumps({"output_text": t}) for t in _answers(items, {0})))
+    out = task["dir"] / "table-only"
+    result = evaluate(EvalConfig(task["data"], task["bundle"], out, outputs=outputs))
+    assert sorted(p.name for p in out.iterdir()) == ["samples.csv", "samples.parquet"]
+    assert sorted(result.metrics) == ["kind", "run", "seconds"]
+    assert result.frame["score"].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_the_eval_layer_imports_nothing_above_it() -> None:
+    """eval sits below report, demo and cli: none of its modules may import them."""
+    import ast
+
+    import rft.eval
+
+    higher = ("rft.report", "rft.demo", "rft.cli")
+    found = []
+    for path in sorted(Path(rft.eval.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{path.name}: {n}" for n in names if n.startswith(higher)]
+    assert found == []
