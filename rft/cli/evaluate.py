@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
             "transformers", help="Generation backend: transformers or vllm."
         ),
         prompt_field: str | None = typer.Option(
-            None, help="Item field holding the prompt (default: prompt, else messages)."
+            None, help="Item field holding the prompt (default: messages, else prompt)."
         ),
         limit: int | None = typer.Option(None, help="Evaluate only the first N items."),
         seed: int = typer.Option(0, help="Sampling seed."),

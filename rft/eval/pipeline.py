@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from rft.data import read_jsonl
 from rft.errors import ConfigError
 from rft.eval.generation import generate
-from rft.eval.table import build_table, prompt_of, read_outputs, write_table
+from rft.eval.table import build_table, read_outputs, write_table
+from rft.prompts import prompt_of
 from rft.reward import RewardFunction, compile_bundle
 
 if TYPE_CHECKING:

@@ -27,6 +27,7 @@ import orjson
 
 from rft.data import iter_jsonl
 from rft.errors import DataError
+from rft.prompts import prompt_text
 from rft.templates import MissingVariable, resolve_path
 
 if TYPE_CHECKING:
@@ -38,42 +39,6 @@ if TYPE_CHECKING:
 SAMPLES_PARQUET = "samples.parquet"
 SAMPLES_CSV = "samples.csv"
 OUTPUT_TEXT_COLUMNS = ("output_text", "completion", "output", "response")
-
-
-def prompt_of(item: Mapping[str, Any], field: str | None = None) -> Any:
-    """The prompt to generate from: `field`, else `prompt`, else `messages` (without the answer).
-
-    Chat rows that end with the assistant's answer (SFT-style) have it removed: the model must
-    write it.
-    """
-    names = [field] if field else ["prompt", "messages"]
-    for name in names:
-        if name in item:
-            value = item[name]
-            if isinstance(value, list):
-                messages = list(value)
-                while (
-                    messages
-                    and isinstance(messages[-1], Mapping)
-                    and messages[-1].get("role") == "assistant"
-                ):
-                    messages.pop()
-                return messages
-            return str(value)
-    raise DataError(
-        f"item has no prompt field ({' or '.join(names)}); it has: {', '.join(item) or 'nothing'}",
-        hint="name the field with --prompt-field",
-    )
-
-
-def prompt_text(prompt: Any) -> str:
-    """A prompt as readable text: chat messages become `role: content` lines."""
-    if isinstance(prompt, str):
-        return prompt
-    return "\n".join(
-        f"{m.get('role', '?')}: {m.get('content', '')}" if isinstance(m, Mapping) else str(m)
-        for m in prompt
-    )
 
 
 def reference_text(reward: RewardFunction, item: Mapping[str, Any]) -> str:

@@ -34,6 +34,7 @@ from rich.table import Table
 
 from rft.batch import normalize_sample
 from rft.errors import RftError
+from rft.prompts import prompt_of, prompt_text
 from rft.templates import MissingVariable, compile_template
 
 if TYPE_CHECKING:
@@ -305,8 +306,6 @@ class ProbeReport:
 
 
 def _prompt(item: Mapping[str, Any], prompt_field: str | None) -> str:
-    from rft.eval.table import prompt_of, prompt_text
-
     try:
         return prompt_text(prompt_of(item, prompt_field))
     except RftError:
@@ -326,7 +325,7 @@ def run_probes(
         reward: the compiled bundle (`rft.compile(path)`).
         items: dataset rows (e.g. `rft.data.read_jsonl("valid.jsonl")`).
         threshold: a class fails when its mean score (best variant per item) exceeds this.
-        prompt_field: the item field holding the prompt (default: `prompt`, else `messages`).
+        prompt_field: the item field holding the prompt (default: `messages`, else `prompt`).
     """
     if not items:
         raise RftError("probes need at least one dataset row")
