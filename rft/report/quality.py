@@ -64,14 +64,16 @@ class Check:
 
 
 def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties); nan when either side is constant."""
-    import pandas as pd
+    """Spearman rank correlation (average ranks for ties); nan when either side is constant.
 
-    a = pd.Series(np.asarray(x, dtype=float)).rank().to_numpy()
-    b = pd.Series(np.asarray(y, dtype=float)).rank().to_numpy()
-    if a.size < 3 or np.std(a) == 0 or np.std(b) == 0:
+    pandas' `DataFrame.corr(method="spearman")` (its own implementation, no scipy).
+    """
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
+
+    pair = pd.DataFrame({"x": np.asarray(x, dtype=float), "y": np.asarray(y, dtype=float)})
+    if len(pair) < 3:
         return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
+    return float(pair.corr(method="spearman").iloc[0, 1])
 
 
 def flat_share(values: np.ndarray, group_size: int) -> float:

@@ -154,3 +154,59 @@ def test_plots_refuse_unlabelled_axes() -> None:
         plots._png(fig)
     png = plots.line_chart({"a": ([0, 1], [0, 1])}, title="t", xlabel="x", ylabel="y")
     assert png.startswith(b"\x89PNG")
+
+
+def test_the_html_page_escapes_text_and_renders_every_block() -> None:
+    from html.parser import HTMLParser
+
+    from rft.report.document import Checks, Document, Figure, Heading, Paragraph, table
+    from rft.report.html import render_html
+    from rft.report.quality import Check
+
+    doc = Document("run <a> & b")
+    doc.add(
+        Paragraph('<script>alert("x")</script>'),
+        Heading("Deep", 9),
+        table(["metric", "value"], [["mean", 0.5], ["none", None]], "caption <c>"),
+        Figure(b"\x89PNG", "hist", "h"),
+        Checks([Check("saturation", "exact", 0.96, ">= 0.95", "warn", "saturated <x>")]),
+    )
+    page = render_html(doc)
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.text: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self.tags.append(tag)
+
+        def handle_data(self, data: str) -> None:
+            if data.strip():
+                self.text.append(data.strip())
+
+    parsed = Collect()
+    parsed.feed(page)
+    assert "script" not in parsed.tags
+    assert parsed.tags.count("td") == 4 and parsed.tags.count("figure") == 1
+    assert parsed.text[0] == "run <a> & b"  # <title>; then the style sheet, then the body
+    body = parsed.text[2:]
+    assert body == [
+        "run <a> & b",
+        '<script>alert("x")</script>',
+        "Deep",
+        "caption <c>",
+        "metric",
+        "value",
+        "mean",
+        "0.500",
+        "none",
+        "–",
+        "hist",
+        "warning",
+        "saturation",
+        "(exact): 0.960 (threshold >= 0.95). saturated <x>",
+    ]
+    assert '<img alt="hist" src="data:image/png;base64,iVBORw==">' in page
+    assert '<li class="warn">' in page and "<h6>Deep</h6>" in page
