@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from rft.cli.main import app
 from rft.data import read_jsonl
-from rft.errors import ConfigError, DataError
+from rft.errors import ERROR_FLAGS, ConfigError, DataError
 from rft.eval import EvalConfig, evaluate
 from rft.eval.table import read_outputs
 from rft.report.evaluation import evaluate_and_report
@@ -39,13 +39,23 @@ def test_eval_of_an_outputs_file_writes_table_metrics_and_report(task) -> None:
     names = {p.name for p in result.files}
     assert names == {"samples.parquet", "samples.csv", "metrics.json", "report.md", "report.html"}
     frame = pd.read_parquet(out / "samples.parquet")
-    assert len(frame) == 12 and list(frame.columns[:4]) == [
+    assert len(frame) == 12
+    assert list(frame.columns) == [
         "item_index",
         "sample_index",
         "item_id",
         "prompt",
+        "reference",
+        "output_text",
+        "length_chars",
+        "score",
+        "skipped",
+        "score.exact",
+        "score.shown",
+        *ERROR_FLAGS,
+        "error_message",
+        "item_json",
     ]
-    assert {"score.exact", "score.shown", "reference", "length_chars", "item_json"} <= set(frame)
     assert frame.loc[frame["item_index"] == 1, "reference"].iloc[0] == "2"
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["summary"]["reward"]["estimate"] == pytest.approx(0.5)
@@ -142,7 +152,10 @@ def test_eval_cli_samples_k_answers_from_a_tiny_model(task) -> None:
     assert frame["length_tokens"].between(0, 6).all()
     assert (frame["length_tokens"] > 0).any()  # a random model still writes something
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["run"]["model"] == str(model) and "3" in metrics["summary"]["at_k"]["pass"]
+    assert metrics["run"]["model"] == str(model)
+    assert list(metrics["summary"]["at_k"]["pass"]) == ["1", "2", "3"]
+    item_means = frame.groupby("item_index")["score"].mean()
+    assert metrics["summary"]["reward"]["estimate"] == pytest.approx(item_means.mean())
     assert (out / "report.html").stat().st_size > 10_000
 
 

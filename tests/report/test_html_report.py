@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from typer.testing import CliRunner
 
 from rft.cli.main import app
 from rft.report import plots
+from rft.report.document import Checks, Document, Figure, Heading, Paragraph, table
+from rft.report.html import render_html
+from rft.report.quality import Check
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -113,7 +117,17 @@ def test_report_rebuild_has_every_section(full_run: Path) -> None:
         assert section in markdown, section
     assert "mean reward [95% CI over items]" in markdown
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert len(figures) >= 6 and all((full_run / f).exists() for f in figures)
+    # Four training curves (reward, graders, length, zero-variance share), then the rest.
+    assert [Path(f).stem for f in figures] == [
+        "training_0",
+        "training_1",
+        "training_2",
+        "training_3",
+        "before_after",
+        "histograms",
+        "length_vs_reward",
+    ]
+    assert all((full_run / f).exists() for f in figures)
     html = (full_run / "report.html").read_text()
     # Self-contained: every image is embedded, nothing is fetched.
     assert html.count("data:image/png;base64,") == len(figures)
@@ -157,12 +171,6 @@ def test_plots_refuse_unlabelled_axes() -> None:
 
 
 def test_the_html_page_escapes_text_and_renders_every_block() -> None:
-    from html.parser import HTMLParser
-
-    from rft.report.document import Checks, Document, Figure, Heading, Paragraph, table
-    from rft.report.html import render_html
-    from rft.report.quality import Check
-
     doc = Document("run <a> & b")
     doc.add(
         Paragraph('<script>alert("x")</script>'),

@@ -45,8 +45,10 @@ def test_strict_bundle_passes_and_its_control_scores_high(arithmetic, tmp_path) 
     by_name = {c.name: c for c in report.classes}
     assert by_name["reference"].mean == 1.0 and by_name["reference"].verdict == "control ok"
     assert by_name["broken_format"].applicable  # the bundle reads <answer> tags
-    assert "<answer>" in by_name["reference"].answers[0]
-    assert len(by_name["echo_prompt"].answers[0]) > 10
+    items = read_jsonl(arithmetic["data"])
+    assert by_name["reference"].answers[0] == f"<answer>{items[0]['answer']}</answer>"
+    # Every variant scores 0; the first one tried (the prompt as is) is kept.
+    assert by_name["echo_prompt"].answers[0] == items[0]["prompt"]
     saved = json.loads(report.save(tmp_path / "probes.json").read_text())
     assert [c["name"] for c in saved["classes"]] == [
         "empty",
