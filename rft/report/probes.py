@@ -466,6 +466,11 @@ def run_probes(
         return sorted(set(pool) | set(references[i]) | set(extra))
 
     extracted = item_extractions(reward)
+    missing_note = (
+        "none: "
+        + ", ".join("item." + ".".join(map(str, path)) for path in extracted)
+        + f" = {NO_EXTRACTION!r}"
+    )
     blanked = [without_extractions(item, extracted) for item in items]
 
     def right_or_empty(i: int) -> list[str]:
@@ -542,7 +547,10 @@ def run_probes(
                 description,
                 best,
                 answers,
-                [", ".join(references[i]) for i in probed],
+                [
+                    missing_note if name == "missing_extraction" else ", ".join(references[i])
+                    for i in probed
+                ],
                 threshold,
                 control,
                 item_indices=probed,

@@ -187,6 +187,7 @@ def test_a_reference_that_becomes_empty_when_its_extraction_finds_nothing_fails(
     missing = by_name["missing_extraction"]
     assert (missing.mean, missing.verdict, missing.answers[0]) == (1.0, "FAIL", "")
     assert missing.item_indices == list(range(6))
+    assert missing.references[0] == f"none: item.solution = {NO_EXTRACTION!r}"
     assert by_name["reference"].mean == 1.0  # on the real items the right answer still passes
 
 
