@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from rft.report.history import read_history
-from rft.report.quality import frame_checks, history_checks, spearman, step_metrics, warnings
+from rft.report.quality import frame_checks, history_checks, warnings
 
 
 def _frame(scores: dict[str, list[float]], lengths: list[int], k: int) -> pd.DataFrame:
@@ -75,22 +74,6 @@ def test_zero_variance_groups_and_opposed_graders() -> None:
     assert zv.status == "warn" and zv.value == 1.0
     (dis,) = _by(checks, "disagreement")
     assert dis.status == "warn" and dis.value == 1.0 and "opposite" in dis.message
-
-
-def test_step_metrics_for_training_logs() -> None:
-    rewards = [1, 1, 1, 1, 0, 0.5, 1, 0]
-    out = step_metrics(rewards, lengths=[1, 2, 3, 4, 5, 6, 7, 8], group_size=4)
-    assert out["quality/zero_variance_share"] == 0.5
-    # Average ranks of the rewards (ties): 6 6 6 6 1.5 3 6 1.5 against lengths 1..8.
-    assert out["quality/length_correlation"] == pytest.approx(-22.5 / math.sqrt(31.5 * 42.0))
-    assert np.isnan(spearman([1, 1, 1], [1, 2, 3]))
-
-
-def test_spearman_exact_values() -> None:
-    assert spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)  # 1 - 6 * 2 / (4 * 15)
-    assert spearman([1, 2, 3], [30, 20, 10]) == pytest.approx(-1.0)
-    assert spearman([1, 2, 3, 4], [1, 1, 2, 2]) == pytest.approx(2 / math.sqrt(5))
-    assert np.isnan(spearman([1, 2], [1, 2]))  # too few pairs to rank
 
 
 def test_history_keys_and_length_trend(tmp_path) -> None:
