@@ -189,3 +189,22 @@ def test_the_eval_layer_imports_nothing_above_it() -> None:
             )
             found += [f"{path.name}: {n}" for n in names if n.startswith(higher)]
     assert found == []
+
+
+def test_no_report_writes_metrics_but_no_report(task) -> None:
+    items = read_jsonl(task["data"])
+    outputs = task["dir"] / "answers.jsonl"
+    outputs.write_text("\n".join(json.dumps({"output_text": t}) for t in _answers(items, {0})))
+    out = task["dir"] / "no-report"
+    result = evaluate_and_report(
+        EvalConfig(task["data"], task["bundle"], out, outputs=outputs, report=False)
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "metrics.json",
+        "samples.csv",
+        "samples.parquet",
+    ]
+    assert [p.name for p in result.files] == ["samples.parquet", "samples.csv", "metrics.json"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert list(metrics) == ["kind", "run", "summary", "groups", "checks", "seconds"]
+    assert metrics["summary"]["reward"]["estimate"] == pytest.approx(1 / 6)
