@@ -6,17 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.table import Table
 
 from rft.cli.common import console, friendly_errors
+from rft.eval import EvalConfig
+from rft.report.build import headline_table
+from rft.report.document import cell
+from rft.report.evaluation import evaluate_and_report
 
 
 def print_summary(metrics: dict[str, Any], files: list[Path] | None = None) -> None:
     """The headline numbers, the ranked-list metrics and the warnings of an evaluation."""
-    from rich.table import Table
-
-    from rft.report.build import headline_table
-    from rft.report.document import cell
-
     summary = metrics["summary"]
     table = Table(title="Evaluation", show_header=False)
     table.add_column("metric")
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
             "transformers", help="Generation backend: transformers or vllm."
         ),
         prompt_field: str | None = typer.Option(
-            None, help="Item field holding the prompt (default: prompt, else messages)."
+            None, help="Item field holding the prompt (default: messages, else prompt)."
         ),
         limit: int | None = typer.Option(None, help="Evaluate only the first N items."),
         seed: int = typer.Option(0, help="Sampling seed."),
@@ -85,8 +85,6 @@ def register(app: typer.Typer) -> None:
 
         Writes samples.parquet, samples.csv, metrics.json, report.md and report.html.
         """
-        from rft.eval import EvalConfig, evaluate
-
         name = Path(model).name if model else outputs.stem if outputs else "run"
         config = EvalConfig(
             data=data,
@@ -106,5 +104,5 @@ def register(app: typer.Typer) -> None:
             pass_threshold=pass_threshold,
             report=report,
         )
-        result = evaluate(config)
+        result = evaluate_and_report(config)
         print_summary(result.metrics, result.files)

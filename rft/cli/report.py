@@ -7,9 +7,13 @@ from typing import Any
 
 import click
 import typer
+from rich.table import Table
 from typer.core import TyperGroup
 
 from rft.cli.common import console, friendly_errors
+from rft.report.build import rebuild_report
+from rft.report.compare import compare_runs, write_comparison
+from rft.report.metrics import Interval
 
 
 class _DefaultCommandGroup(TyperGroup):
@@ -27,10 +31,6 @@ class _DefaultCommandGroup(TyperGroup):
 
 
 def _print_comparison(data: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    from rft.report.metrics import Interval
-
     table = Table(title=f"B − A over {data['paired_items']} paired items")
     for column in ("metric", "B − A", "95% CI", "excludes 0"):
         table.add_column(column)
@@ -72,8 +72,6 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """(Default) Rebuild RUN_DIR/report.md and report.html from the run's files."""
-        from rft.report.build import rebuild_report
-
         for path in rebuild_report(run_dir, group_by=group_by, threshold=pass_threshold):
             console.print(f"wrote {path}", highlight=False)
 
@@ -91,8 +89,6 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="Bootstrap seed."),
     ) -> None:
         """Paired per-item comparison of B against A, with the items that flipped."""
-        from rft.report.compare import compare_runs, write_comparison
-
         comparison = compare_runs(a, b, threshold=pass_threshold, seed=seed)
         _print_comparison(comparison.to_dict())
         folder = out or b / f"compare-{a.resolve().name}"

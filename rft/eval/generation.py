@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rft.errors import ConfigError
+from rft.train.generation import generate_completions
 
 Prompt = str | Sequence[Mapping[str, Any]]
 Backend = Literal["transformers", "vllm"]
@@ -78,12 +79,11 @@ def _generate_transformers(
     batch_size: int,
     seed: int,
 ) -> list[list[Generation]]:
-    import torch
+    import torch  # the `train` extra: imported only when a model generates
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     # The same batched generation `rft train` validates with: prompts are rendered exactly as
     # TRL renders them in training, so an eval here matches what the model was trained on.
-    from rft.train.generation import generate_completions
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(model_path))
@@ -121,7 +121,7 @@ def _generate_vllm(
     seed: int,
 ) -> list[list[Generation]]:
     try:
-        from vllm import LLM, SamplingParams
+        from vllm import LLM, SamplingParams  # optional, GPU machines only
     except ImportError:
         raise ConfigError(
             "the vllm backend was asked for but vllm is not installed",

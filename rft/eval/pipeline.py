@@ -1,25 +1,29 @@
-"""`rft eval`: answers (generated, or read from a file) → grades → table, metrics.json, report.
+"""`rft eval`, the evaluation half: answers (generated, or read from a file) → grades → table.
 
 data.jsonl ─┬─ model → k answers per item ─┐
             └─ outputs file ───────────────┴→ RewardFunction.score → samples.parquet/csv
-                                               → metrics.json → report.md / report.html
+
+The report half (metrics.json, report.md / report.html) sits one layer up, in
+`rft.report.evaluation`, which reads the `EvalResult` this module returns; `rft eval` runs both.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rft.data import read_jsonl
 from rft.errors import ConfigError
+from rft.eval.generation import generate
+from rft.eval.table import build_table, read_outputs, write_table
+from rft.prompts import prompt_of
+from rft.reward import RewardFunction, compile_bundle
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from rft.reward import RewardFunction
 
 
 @dataclass
@@ -27,7 +31,8 @@ class EvalConfig:
     """The settings of one evaluation (recorded under `run` in metrics.json).
 
     Exactly one of `model` (a checkpoint to sample from) and `outputs` (a file of answers,
-    see `rft.eval.table.read_outputs`) is given.
+    see `rft.eval.table.read_outputs`) is given. `group_by`, `pass_threshold` and `report`
+    are read by the report half (`rft.report.evaluation`).
     """
 
     data: Path
@@ -64,8 +69,13 @@ class EvalConfig:
 
 @dataclass
 class EvalResult:
-    """What an evaluation produced."""
+    """What an evaluation produced.
 
+    `metrics` holds `kind`, `run` (the settings, with the k actually graded) and `seconds`;
+    `rft.report.evaluation.report_evaluation` adds `summary`, `groups` and `checks`.
+    """
+
+    config: EvalConfig
     frame: pd.DataFrame
     metrics: dict[str, Any]
     files: list[Path]
@@ -79,8 +89,6 @@ def grade_answers(
     token_counts: Sequence[Sequence[int]] | None = None,
 ) -> pd.DataFrame:
     """Grade k answers per item in one batch and return the per-sample table."""
-    from rft.eval.table import build_table
-
     flat_samples = [text for texts in answers for text in texts]
     flat_items = [item for item, texts in zip(items, answers, strict=True) for _ in texts]
     scores = reward.score(flat_samples, flat_items)
@@ -88,13 +96,7 @@ def grade_answers(
 
 
 def evaluate(config: EvalConfig) -> EvalResult:
-    """Run an evaluation and write its files under `config.out`."""
-    from rft.data import read_jsonl
-    from rft.eval.table import prompt_of, read_outputs, write_table
-    from rft.report.build import build_report, write_report
-    from rft.report.run import METRICS_JSON, Run
-    from rft.reward import compile_bundle
-
+    """Answer and grade every item; write `samples.parquet` and `samples.csv` under `config.out`."""
     started = time.perf_counter()
     items = read_jsonl(config.data)
     if config.limit is not None:
@@ -111,8 +113,6 @@ def evaluate(config: EvalConfig) -> EvalResult:
     prompts = [prompt_of(item, config.prompt_field) for item in items]
     token_counts = None
     if config.model is not None:
-        from rft.eval.generation import generate
-
         generations = generate(
             config.model,
             prompts,
@@ -132,23 +132,14 @@ def evaluate(config: EvalConfig) -> EvalResult:
         frame = grade_answers(reward, items, prompts, answers, token_counts)
     graded = time.perf_counter()
 
-    out = config.out
-    files = write_table(frame, out)
+    files = write_table(frame, config.out)
     settings = config.to_json() | {"samples": int(frame.groupby("item_index").size().min())}
-    run = Run(path=out, frame=frame, metrics={"run": settings})
-    doc, metrics = build_report(run, group_by=config.group_by, threshold=config.pass_threshold)
     metrics = {
         "kind": "eval",
         "run": settings,
-        **metrics,
         "seconds": {
             "answers": round(generated - started, 3),
             "grading": round(graded - generated, 3),
         },
     }
-    metrics_path = out / METRICS_JSON
-    metrics_path.write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
-    files.append(metrics_path)
-    if config.report:
-        files += write_report(doc, out)
-    return EvalResult(frame=frame, metrics=metrics, files=files)
+    return EvalResult(config=config, frame=frame, metrics=metrics, files=files)

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from rft.data import iter_jsonl
 from rft.errors import DataError
+from rft.prompts import prompt_text
 from rft.templates import MissingVariable, resolve_path
 
 if TYPE_CHECKING:
@@ -37,42 +39,6 @@ if TYPE_CHECKING:
 SAMPLES_PARQUET = "samples.parquet"
 SAMPLES_CSV = "samples.csv"
 OUTPUT_TEXT_COLUMNS = ("output_text", "completion", "output", "response")
-
-
-def prompt_of(item: Mapping[str, Any], field: str | None = None) -> Any:
-    """The prompt to generate from: `field`, else `prompt`, else `messages` (without the answer).
-
-    Chat rows that end with the assistant's answer (SFT-style) have it removed: the model must
-    write it.
-    """
-    names = [field] if field else ["prompt", "messages"]
-    for name in names:
-        if name in item:
-            value = item[name]
-            if isinstance(value, list):
-                messages = list(value)
-                while (
-                    messages
-                    and isinstance(messages[-1], Mapping)
-                    and messages[-1].get("role") == "assistant"
-                ):
-                    messages.pop()
-                return messages
-            return str(value)
-    raise DataError(
-        f"item has no prompt field ({' or '.join(names)}); it has: {', '.join(item) or 'nothing'}",
-        hint="name the field with --prompt-field",
-    )
-
-
-def prompt_text(prompt: Any) -> str:
-    """A prompt as readable text: chat messages become `role: content` lines."""
-    if isinstance(prompt, str):
-        return prompt
-    return "\n".join(
-        f"{m.get('role', '?')}: {m.get('content', '')}" if isinstance(m, Mapping) else str(m)
-        for m in prompt
-    )
 
 
 def reference_text(reward: RewardFunction, item: Mapping[str, Any]) -> str:
@@ -115,7 +81,7 @@ def read_outputs(path: str | Path, items: Sequence[Mapping[str, Any]]) -> list[l
     (the item's `id` field). Without either, rows answer the items in order, k consecutive rows
     per item. A `samples.parquet` written by `rft eval` is a valid outputs file.
     """
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     path = Path(path)
     if not path.exists():
@@ -126,8 +92,6 @@ def read_outputs(path: str | Path, items: Sequence[Mapping[str, Any]]) -> list[l
     elif suffix == ".csv":
         frame = pd.read_csv(path, keep_default_na=False)
     else:
-        from rft.data import iter_jsonl
-
         if suffix == ".json":
             rows = orjson.loads(path.read_bytes())
             rows = rows if isinstance(rows, list) else [rows]
@@ -190,7 +154,7 @@ def build_table(
     token_counts: Sequence[Sequence[int]] | None = None,
 ) -> pd.DataFrame:
     """The per-sample table (columns in the module docstring); `scores` is in flattened order."""
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     rows: dict[str, list[Any]] = {
         "item_index": [],
@@ -246,7 +210,7 @@ def write_table(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
 
 def read_table(run_dir: Path) -> pd.DataFrame | None:
     """The per-sample table of a run directory (or its `eval/` sub-folder), or None."""
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     for folder in (run_dir, run_dir / "eval"):
         if (folder / SAMPLES_PARQUET).exists():

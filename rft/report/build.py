@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rft.eval.table import item_field
 from rft.report import plots
 from rft.report.document import Checks, Document, Figure, Heading, Paragraph, clip, table
+from rft.report.html import write_html
+from rft.report.markdown import write_markdown
 from rft.report.metrics import (
     DEFAULT_PASS_THRESHOLD,
     Interval,
@@ -23,12 +26,12 @@ from rft.report.metrics import (
     summarize_groups,
 )
 from rft.report.quality import Check, frame_checks, history_checks
+from rft.report.run import Run, load_run
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from rft.report.history import History
-    from rft.report.run import Run
 
 WORST_ITEMS = 10
 
@@ -199,8 +202,6 @@ def build_report(
     threshold: float | None = None,
 ) -> tuple[Document, dict[str, Any]]:
     """The report of a run and the metrics it shows (JSON-ready, as written to metrics.json)."""
-    from rft.eval.table import item_field
-
     settings = run.settings
     threshold = (
         threshold
@@ -260,9 +261,6 @@ def build_report(
 
 def write_report(doc: Document, out_dir: Path, stem: str = "report") -> list[Path]:
     """Write `<stem>.md` (with a figures folder) and `<stem>.html`; returns their paths."""
-    from rft.report.html import write_html
-    from rft.report.markdown import write_markdown
-
     return [write_markdown(doc, out_dir, stem), write_html(doc, out_dir, stem)]
 
 
@@ -270,8 +268,6 @@ def rebuild_report(
     run_dir: str | Path, *, group_by: Sequence[str] = (), threshold: float | None = None
 ) -> list[Path]:
     """`rft report RUN_DIR`: rebuild report.md / report.html from the files in the run folder."""
-    from rft.report.run import load_run
-
     run = load_run(run_dir)
     doc, _ = build_report(run, group_by=group_by, threshold=threshold)
     return write_report(doc, Path(run_dir))

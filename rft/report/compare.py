@@ -7,13 +7,14 @@ bootstrap interval over items. An item *flipped* when its mean crossed the pass 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rft.errors import DataError
 from rft.report import plots
-from rft.report.build import headline_table, interval_text
+from rft.report.build import headline_table, interval_text, write_report
 from rft.report.document import Document, Figure, Heading, Paragraph, clip, table
 from rft.report.metrics import (
     DEFAULT_PASS_THRESHOLD,
@@ -22,11 +23,10 @@ from rft.report.metrics import (
     paired_bootstrap,
     summarize,
 )
+from rft.report.run import Run, load_run
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from rft.report.run import Run
 
 FLIPS_SHOWN = 10
 
@@ -94,8 +94,6 @@ def compare_runs(
     a_dir: str | Path, b_dir: str | Path, *, threshold: float | None = None, seed: int = 0
 ) -> Comparison:
     """Pair the items of two run directories and compute the deltas (B − A)."""
-    from rft.report.run import load_run
-
     a, b = load_run(a_dir), load_run(b_dir)
     for run in (a, b):
         if run.frame is None:
@@ -238,10 +236,6 @@ def comparison_document(comparison: Comparison) -> Document:
 
 def write_comparison(comparison: Comparison, out_dir: Path) -> list[Path]:
     """Write compare.md (+ figures), compare.html and compare.json under `out_dir`."""
-    import json
-
-    from rft.report.build import write_report
-
     out_dir.mkdir(parents=True, exist_ok=True)
     files = write_report(comparison_document(comparison), out_dir, stem="compare")
     path = out_dir / "compare.json"

@@ -18,7 +18,7 @@ objects are flattened with `/` and each record's keys are prefixed by its type (
 | zero-variance share | `train/quality/zero_variance_share`, `train/zero_variance_share`, `quality/zero_variance_share`, `train/frac_reward_zero_std`, `frac_reward_zero_std` |
 | reward–length corr. | `train/quality/length_correlation`, `quality/length_correlation` |
 
-A trainer gets the two `quality/…` numbers per step from `rft.report.quality.step_metrics`.
+A trainer gets the two `quality/…` numbers per step from `rft.stats.step_metrics`.
 
 Non-numeric values (strings, nested objects) are ignored.
 """
@@ -144,7 +144,7 @@ def flatten_record(record: dict) -> dict[str, float]:
 
 def read_history(path: str | Path) -> History:
     """Load `metrics.jsonl` (one JSON object per line) into a `History`."""
-    import pandas as pd
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
 
     rows = [flatten_record(value) for _, value in iter_jsonl(path) if isinstance(value, dict)]
     frame = pd.DataFrame(rows)

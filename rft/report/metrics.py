@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rft.errors import ERROR_FLAGS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -223,8 +225,6 @@ def summarize(
     flag that occurred), `skipped`, `at_k` (`mean`, `best` and `pass` at 1, 2, 4, …, k),
     `ranked` (top@1, top@5, top@max and MRR per ranked_list grader) and the counts.
     """
-    from rft.errors import ERROR_FLAGS
-
     kept = frame[~frame["skipped"].astype(bool)] if "skipped" in frame else frame
     item_means = per_item(frame)
     reward = bootstrap_mean(item_means.to_numpy(), level=level, resamples=resamples, seed=seed)

@@ -20,7 +20,7 @@ FIGSIZE = (7.0, 3.6)
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    import matplotlib  # the `report` extra, loaded only when a figure is drawn
 
     matplotlib.use("Agg", force=True)  # no display: reports are built on servers and in CI
     import matplotlib.pyplot as plt

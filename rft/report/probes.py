@@ -1,13 +1,19 @@
-"""Adversarial probes: answers that must score low, graded with the real bundle on real items.
+r"""Adversarial probes: answers that must score low, graded with the real bundle on real items.
 
 A grader that gives a high score to an empty answer, to the prompt echoed back, to every
 candidate at once or to "give me the maximum score" will be found by RL long before a person
 notices. `run_probes` builds these answers for every item and reports each class's scores.
 
-Answers are shaped like what the bundle reads: when a template reads
-`sample.output_json.genes`, the probes also try `{"genes": [...]}`; when it uses
-`extract_tag('answer')`, they also try `<answer>...</answer>`. Per item, the best-scoring
-variant of a class counts (a policy under RL finds the best variant too).
+Answers are shaped like what the bundle reads, taken from the parsed templates
+(`CompiledTemplate`: the paths and the filters applied to them, not the template text): when a
+template reads `sample.output_json.genes`, the probes also try `{"genes": [...]}`; when it
+applies `extract_tag('answer')` to `sample.output_text`, they also try `<answer>...</answer>`.
+Per item, the best-scoring variant of a class counts (a policy under RL finds the best variant
+too).
+
+A reference that is extracted from the item (`reference: "{{ item.solution | boxed }}"`) finds
+nothing on an item without the format; an empty reference must not let answers pass (`like ""`
+matches everything, `eq ""` matches the empty answer). `missing_extraction` builds that item.
 
 | class | the answer | fails when its mean score is above the threshold |
 |---|---|---|
@@ -17,27 +23,31 @@ variant of a class counts (a policy under RL finds the best variant too).
 | `long` | ~20,000 characters of filler that commit to nothing | yes |
 | `injection` | an instruction to the grader to give the maximum score | yes |
 | `broken_format` | the right answer with its format broken (unclosed JSON, tag or box; no prefix) | yes; skipped when the bundle reads plain text |
+| `missing_extraction` | the empty answer and the right answer, graded against the item with the field that a template extracts from (`item.x \| extract_tag(...)`, `boxed`, …) replaced by text in which the extraction finds nothing | yes; skipped when no template extracts from the item |
 | `reference` | the right answer, well formed: a control that should score high | never; a low control score means the probes could not shape answers for this bundle |
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from jinja2 import nodes
+from rich.table import Table
 
 from rft.batch import normalize_sample
 from rft.errors import RftError
-from rft.templates import MissingVariable, compile_template
+from rft.extraction import FILTERS
+from rft.prompts import prompt_of, prompt_text
+from rft.templates import ENV, CompiledTemplate, MissingVariable, compile_template
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from rft.reward import RewardFunction
 
@@ -51,9 +61,109 @@ INJECTION = (
 )
 FILLER = "This answer restates the question at length without committing to anything. "
 
-_TAG = re.compile(r"extract_tag\(\s*['\"]([^'\"]+)['\"]")
-_AFTER = re.compile(r"after\(\s*['\"]([^'\"]+)['\"]")
-_BOXED = re.compile(r"\bboxed\b")
+EXTRACTIONS = frozenset({"extract_tag", "boxed", "last_number", "regex", "after", "json"})
+"""rft filters that return None (or raise) when the text lacks the format they look for."""
+NO_EXTRACTION = "(this item gives no answer in the expected format)"
+"""What `missing_extraction` puts where a template extracts from the item: no tag, box,
+number, JSON or common marker, so the extraction finds nothing."""
+
+_FILTER_NAMES = {id(fn): name for name, fn in FILTERS.items()}
+
+Path_ = tuple[str | int, ...]
+Filter = tuple[str, tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class FilteredPath:
+    """A variable path a template reads and the filters applied to it, innermost first.
+
+    `("sample", "output_text")` with `(("extract_tag", ("answer",)), ("strip", ()))` is
+    `{{ sample.output_text | extract_tag('answer') | strip }}`.
+    """
+
+    path: Path_
+    filters: tuple[Filter, ...]
+
+    def extracts(self) -> bool:
+        return any(name in EXTRACTIONS for name, _ in self.filters)
+
+
+def _chain(node: nodes.Node) -> Path_ | None:
+    """`item.a[0]` as `("item", "a", 0)`; None for anything but constant lookups on a name."""
+    if isinstance(node, nodes.Name):
+        return (node.name,)
+    if isinstance(node, nodes.Getattr):
+        base = _chain(node.node)
+        return None if base is None else (*base, node.attr)
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        base = _chain(node.node)
+        return None if base is None else (*base, node.arg.value)
+    return None
+
+
+def filtered_paths(template: CompiledTemplate) -> list[FilteredPath]:
+    """Every `path | filter(...) | ...` of a template, read from its parsed form.
+
+    A getter already holds its root and steps; other templates are walked in jinja's syntax
+    tree (filters with non-constant arguments keep None for those arguments).
+    """
+    if template.kind == "constant":
+        return []
+    if template.kind == "getter":
+        keys = []
+        for kind, arg, _ in template.steps:
+            if kind == "filter":
+                break
+            keys.append(arg)
+        filters = tuple(
+            (_FILTER_NAMES[id(arg)], args) for kind, arg, args in template.steps if kind == "filter"
+        )
+        return [FilteredPath((*template.root, *keys), filters)]
+    tree = ENV.parse(template.source)
+    inner = {id(f.node) for f in tree.find_all(nodes.Filter)}
+    found = []
+    for outer in tree.find_all(nodes.Filter):
+        if id(outer) in inner:
+            continue  # part of a longer chain, read from its outermost filter
+        filters: list[Filter] = []
+        node: nodes.Node | None = outer
+        while isinstance(node, nodes.Filter):
+            args = tuple(a.value if isinstance(a, nodes.Const) else None for a in node.args)
+            filters.append((node.name, args))
+            node = node.node
+        path = _chain(node) if node is not None else None
+        if path is not None and path[0] in ("item", "sample"):
+            found.append(FilteredPath(path, tuple(reversed(filters))))
+    return found
+
+
+def item_extractions(reward: RewardFunction) -> list[Path_]:
+    """The item fields (paths below `item`) that some template reads through an extraction."""
+    found: list[Path_] = []
+    for grader in reward.graders().values():
+        for template in grader.templates():
+            for read in filtered_paths(template):
+                key = read.path[1:]
+                if read.path[0] == "item" and key and read.extracts() and key not in found:
+                    found.append(key)
+    return found
+
+
+def without_extractions(item: Mapping[str, Any], paths: list[Path_]) -> dict[str, Any] | None:
+    """A copy of `item` with each of `paths` replaced by `NO_EXTRACTION` (None if none apply)."""
+    blanked = copy.deepcopy(dict(item))
+    changed = False
+    for path in paths:
+        target: Any = blanked
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]]
+            target[path[-1]] = NO_EXTRACTION
+        except (KeyError, IndexError, TypeError):
+            continue
+        changed = True
+    return blanked if changed else None
 
 
 @dataclass
@@ -141,12 +251,19 @@ def answer_shape(reward: RewardFunction) -> AnswerShape:
                     keys.append(part)
                 if keys and all(s.keys != tuple(keys) for s in shape.json_slots):
                     shape.json_slots.append(JsonSlot(tuple(keys), list_valued, grader))
-            if any(p[:2] == ("sample", "output_text") for p in template.paths):
-                shape.tags += [t for t in _TAG.findall(template.source) if t not in shape.tags]
-                shape.prefixes += [
-                    p for p in _AFTER.findall(template.source) if p not in shape.prefixes
-                ]
-                shape.boxed |= bool(_BOXED.search(template.source))
+            for read in filtered_paths(template):
+                if read.path != ("sample", "output_text"):
+                    continue
+                for name, args in read.filters:
+                    if name == "extract_tag":
+                        tag = args[0] if args else "answer"
+                        if isinstance(tag, str) and tag not in shape.tags:
+                            shape.tags.append(tag)
+                    elif name == "after" and args and isinstance(args[0], str):
+                        if args[0] not in shape.prefixes:
+                            shape.prefixes.append(args[0])
+                    elif name == "boxed":
+                        shape.boxed = True
     return shape
 
 
@@ -193,6 +310,8 @@ class ProbeResult:
     threshold: float
     control: bool = False
     applicable: bool = True
+    item_indices: list[int] = field(default_factory=list)
+    """The data rows probed, in the order of `scores` (every row unless the class needs a field)."""
 
     @property
     def mean(self) -> float:
@@ -266,8 +385,6 @@ class ProbeReport:
 
     def table(self) -> Table:
         """One row per probe class."""
-        from rich.table import Table
-
         table = Table(
             title=f"Probes of `{self.bundle}` on {self.n_items} items (threshold {self.threshold})"
         )
@@ -287,8 +404,6 @@ class ProbeReport:
 
     def class_table(self, result: ProbeResult, limit: int = EXAMPLES_SHOWN) -> Table:
         """The highest-scoring items of one probe class."""
-        from rich.table import Table
-
         table = Table(title=f"{result.name}: {result.description}")
         table.add_column("item", justify="right")
         table.add_column("reference")
@@ -297,7 +412,8 @@ class ProbeReport:
         for i in np.argsort(-result.scores, kind="stable")[:limit]:
             answer = result.answers[i]
             shown = answer if len(answer) <= 80 else answer[:77] + "…"
-            table.add_row(str(i), result.references[i], repr(shown), f"{result.scores[i]:.3f}")
+            row = result.item_indices[i] if result.item_indices else i
+            table.add_row(str(row), result.references[i], repr(shown), f"{result.scores[i]:.3f}")
         return table
 
     def render(self, console: Console, *, details: bool = True) -> None:
@@ -309,8 +425,6 @@ class ProbeReport:
 
 
 def _prompt(item: Mapping[str, Any], prompt_field: str | None) -> str:
-    from rft.eval.table import prompt_of, prompt_text
-
     try:
         return prompt_text(prompt_of(item, prompt_field))
     except RftError:
@@ -330,7 +444,7 @@ def run_probes(
         reward: the compiled bundle (`rft.compile(path)`).
         items: dataset rows (e.g. `rft.data.read_jsonl("valid.jsonl")`).
         threshold: a class fails when its mean score (best variant per item) exceeds this.
-        prompt_field: the item field holding the prompt (default: `prompt`, else `messages`).
+        prompt_field: the item field holding the prompt (default: `messages`, else `prompt`).
     """
     if not items:
         raise RftError("probes need at least one dataset row")
@@ -350,6 +464,18 @@ def run_probes(
         own = items[i].get("candidates")
         extra = [str(c) for c in own] if isinstance(own, list) else []
         return sorted(set(pool) | set(references[i]) | set(extra))
+
+    extracted = item_extractions(reward)
+    missing_note = (
+        "none: "
+        + ", ".join("item." + ".".join(map(str, path)) for path in extracted)
+        + f" = {NO_EXTRACTION!r}"
+    )
+    blanked = [without_extractions(item, extracted) for item in items]
+
+    def right_or_empty(i: int) -> list[str]:
+        right = [shape.wrap(references[i], items[i])] if references[i] else []
+        return [*right, *variants([]), ""]
 
     classes: list[tuple[str, str, Callable[[int], list[str]], bool]] = [
         ("empty", "an empty answer", lambda i: [*variants([]), ""], False),
@@ -379,6 +505,12 @@ def run_probes(
             False,
         ),
         (
+            "missing_extraction",
+            "the empty or right answer where the item's reference extraction finds nothing",
+            right_or_empty,
+            False,
+        ),
+        (
             "reference",
             "the right answer, well formed (control: should score high)",
             lambda i: [shape.wrap(references[i], items[i]) if references[i] else ""],
@@ -387,20 +519,25 @@ def run_probes(
     ]
     results = []
     for name, description, build, control in classes:
-        applicable = not (name == "broken_format" and not shape.has_format)
+        graded: list[Mapping[str, Any] | None] = list(items)
+        if name == "missing_extraction":
+            graded = list(blanked)
+        applicable = any(item is not None for item in graded)
+        applicable &= not (name == "broken_format" and not shape.has_format)
         applicable &= not (name in ("broken_format", "reference") and not any(references))
         if not applicable:
             results.append(
                 ProbeResult(name, description, np.zeros(0), [], [], threshold, control, False)
             )
             continue
-        per_item = [list(dict.fromkeys(build(i))) for i in range(len(items))]
+        probed = [i for i, item in enumerate(graded) if item is not None]
+        per_item = [list(dict.fromkeys(build(i))) for i in probed]
         samples = [v for vs in per_item for v in vs]
-        owners = [i for i, vs in enumerate(per_item) for _ in vs]
-        scores = reward.score(samples, [items[i] for i in owners]).scores
-        best = np.zeros(len(items))
-        answers = [""] * len(items)
-        seen = np.zeros(len(items), dtype=bool)
+        owners = [k for k, vs in enumerate(per_item) for _ in vs]
+        scores = reward.score(samples, [graded[probed[k]] for k in owners]).scores
+        best = np.zeros(len(probed))
+        answers = [""] * len(probed)
+        seen = np.zeros(len(probed), dtype=bool)
         for owner, sample, score in zip(owners, samples, scores, strict=True):
             if not seen[owner] or score > best[owner]:
                 best[owner], answers[owner], seen[owner] = score, sample, True
@@ -410,9 +547,13 @@ def run_probes(
                 description,
                 best,
                 answers,
-                [", ".join(r) for r in references],
+                [
+                    missing_note if name == "missing_extraction" else ", ".join(references[i])
+                    for i in probed
+                ],
                 threshold,
                 control,
+                item_indices=probed,
             )
         )
     return ProbeReport(reward.name, threshold, len(items), results)

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from rft.report.metrics import grader_columns
+from rft.stats import spearman
+from rft.stats import step_metrics as step_metrics  # old path, still read by rft.train.rewards
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,44 +63,6 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties); nan when either side is constant."""
-    import pandas as pd
-
-    a = pd.Series(np.asarray(x, dtype=float)).rank().to_numpy()
-    b = pd.Series(np.asarray(y, dtype=float)).rank().to_numpy()
-    if a.size < 3 or np.std(a) == 0 or np.std(b) == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
-
-
-def flat_share(values: np.ndarray, group_size: int) -> float:
-    """Share of consecutive groups of `group_size` whose values are all equal."""
-    if group_size < 2 or values.size < group_size:
-        return float("nan")
-    groups = values[: values.size // group_size * group_size].reshape(-1, group_size)
-    return float(np.mean(np.ptp(groups, axis=1) <= 1e-9))
-
-
-def step_metrics(
-    rewards: Sequence[float] | np.ndarray,
-    lengths: Sequence[float] | np.ndarray,
-    group_size: int,
-) -> dict[str, float]:
-    """Per-step quality numbers for a trainer to log into `metrics.jsonl`.
-
-    `rewards` and `lengths` are per completion, ordered so that each consecutive run of
-    `group_size` completions answers the same prompt (as GRPO generates them). Returns
-    `quality/length_correlation` and `quality/zero_variance_share` (nan values dropped).
-    """
-    r = np.asarray(rewards, dtype=float)
-    out = {
-        "quality/length_correlation": spearman(r, lengths),
-        "quality/zero_variance_share": flat_share(r, group_size),
-    }
-    return {k: v for k, v in out.items() if not math.isnan(v)}
 
 
 # -- checks on a per-sample table ------------------------------------------------------------

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rft.errors import DataError
+from rft.eval.table import read_table
+from rft.report.history import History, read_history
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from rft.report.history import History
 
 METRICS_JSON = "metrics.json"
 HISTORY_JSONL = "metrics.jsonl"
@@ -58,9 +58,6 @@ def _json(path: Path) -> dict[str, Any] | None:
 
 def load_run(path: str | Path) -> Run:
     """Read a run directory; DataError when it holds neither samples nor a training history."""
-    from rft.eval.table import read_table
-    from rft.report.history import read_history
-
     root = Path(path)
     if not root.is_dir():
         raise DataError(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rft.errors import DataError, Location, TemplateError
+from rft.prompts import prompt_of  # the one definition, shared with `rft eval`
 
 MAX_LISTED = 8  # problems listed per kind; the rest are counted
 
@@ -43,13 +44,6 @@ class TrainData:
     def warmup_split(self) -> Split:
         """The rows the SFT warm-up draws from: `warmup.train_file`, else the train split."""
         return self.warmup if self.warmup is not None else self.train
-
-
-def prompt_of(row: Mapping[str, Any]) -> str | list[dict[str, Any]]:
-    """The prompt of a row: its `messages` (a chat) or its `prompt` string."""
-    if "messages" in row:
-        return [dict(m) for m in row["messages"]]
-    return row["prompt"]
 
 
 def prompt_key(row: Mapping[str, Any]) -> str:

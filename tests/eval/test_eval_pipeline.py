@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from rft.cli.main import app
 from rft.data import read_jsonl
-from rft.errors import ConfigError, DataError
+from rft.errors import ERROR_FLAGS, ConfigError, DataError
 from rft.eval import EvalConfig, evaluate
 from rft.eval.table import read_outputs
+from rft.report.evaluation import evaluate_and_report
 
 
 def _answers(items: list[dict], right: set[int]) -> list[str]:
@@ -30,7 +31,7 @@ def test_eval_of_an_outputs_file_writes_table_metrics_and_report(task) -> None:
     outputs = task["dir"] / "answers.jsonl"
     outputs.write_text("\n".join(json.dumps(r) for r in rows))
     out = task["dir"] / "run"
-    result = evaluate(
+    result = evaluate_and_report(
         EvalConfig(
             data=task["data"], grader=task["bundle"], out=out, outputs=outputs, group_by=["level"]
         )
@@ -38,13 +39,23 @@ def test_eval_of_an_outputs_file_writes_table_metrics_and_report(task) -> None:
     names = {p.name for p in result.files}
     assert names == {"samples.parquet", "samples.csv", "metrics.json", "report.md", "report.html"}
     frame = pd.read_parquet(out / "samples.parquet")
-    assert len(frame) == 12 and list(frame.columns[:4]) == [
+    assert len(frame) == 12
+    assert list(frame.columns) == [
         "item_index",
         "sample_index",
         "item_id",
         "prompt",
+        "reference",
+        "output_text",
+        "length_chars",
+        "score",
+        "skipped",
+        "score.exact",
+        "score.shown",
+        *ERROR_FLAGS,
+        "error_message",
+        "item_json",
     ]
-    assert {"score.exact", "score.shown", "reference", "length_chars", "item_json"} <= set(frame)
     assert frame.loc[frame["item_index"] == 1, "reference"].iloc[0] == "2"
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["summary"]["reward"]["estimate"] == pytest.approx(0.5)
@@ -81,8 +92,10 @@ def test_a_previous_eval_table_is_a_valid_outputs_file(task) -> None:
     items = read_jsonl(task["data"])
     first = task["dir"] / "first.jsonl"
     first.write_text("\n".join(json.dumps({"output_text": t}) for t in _answers(items, {1, 2})))
-    a = evaluate(EvalConfig(task["data"], task["bundle"], task["dir"] / "a", outputs=first))
-    b = evaluate(
+    a = evaluate_and_report(
+        EvalConfig(task["data"], task["bundle"], task["dir"] / "a", outputs=first)
+    )
+    b = evaluate_and_report(
         EvalConfig(
             task["data"],
             task["bundle"],
@@ -139,5 +152,59 @@ def test_eval_cli_samples_k_answers_from_a_tiny_model(task) -> None:
     assert frame["length_tokens"].between(0, 6).all()
     assert (frame["length_tokens"] > 0).any()  # a random model still writes something
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["run"]["model"] == str(model) and "3" in metrics["summary"]["at_k"]["pass"]
+    assert metrics["run"]["model"] == str(model)
+    assert list(metrics["summary"]["at_k"]["pass"]) == ["1", "2", "3"]
+    item_means = frame.groupby("item_index")["score"].mean()
+    assert metrics["summary"]["reward"]["estimate"] == pytest.approx(item_means.mean())
     assert (out / "report.html").stat().st_size > 10_000
+
+
+def test_evaluate_alone_writes_the_table_and_no_report(task) -> None:
+    items = read_jsonl(task["data"])
+    outputs = task["dir"] / "answers.jsonl"
+    outputs.write_text("\n".join(json.dumps({"output_text": t}) for t in _answers(items, {0})))
+    out = task["dir"] / "table-only"
+    result = evaluate(EvalConfig(task["data"], task["bundle"], out, outputs=outputs))
+    assert sorted(p.name for p in out.iterdir()) == ["samples.csv", "samples.parquet"]
+    assert sorted(result.metrics) == ["kind", "run", "seconds"]
+    assert result.frame["score"].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_the_eval_layer_imports_nothing_above_it() -> None:
+    """eval sits below report, demo and cli: none of its modules may import them."""
+    import ast
+
+    import rft.eval
+
+    higher = ("rft.report", "rft.demo", "rft.cli")
+    found = []
+    for path in sorted(Path(rft.eval.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{path.name}: {n}" for n in names if n.startswith(higher)]
+    assert found == []
+
+
+def test_no_report_writes_metrics_but_no_report(task) -> None:
+    items = read_jsonl(task["data"])
+    outputs = task["dir"] / "answers.jsonl"
+    outputs.write_text("\n".join(json.dumps({"output_text": t}) for t in _answers(items, {0})))
+    out = task["dir"] / "no-report"
+    result = evaluate_and_report(
+        EvalConfig(task["data"], task["bundle"], out, outputs=outputs, report=False)
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "metrics.json",
+        "samples.csv",
+        "samples.parquet",
+    ]
+    assert [p.name for p in result.files] == ["samples.parquet", "samples.csv", "metrics.json"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert list(metrics) == ["kind", "run", "summary", "groups", "checks", "seconds"]
+    assert metrics["summary"]["reward"]["estimate"] == pytest.approx(1 / 6)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rft.eval import EvalConfig, evaluate
+from rft.eval import EvalConfig
+from rft.report.evaluation import evaluate_and_report
 
 EXACT_BUNDLE = """\
 name: arithmetic
@@ -90,7 +91,7 @@ def make_run(arithmetic: dict[str, Path]) -> Callable[..., Path]:
             samples=k,
             **options,
         )
-        evaluate(config)
+        evaluate_and_report(config)
         return root / name
 
     return make

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from typer.testing import CliRunner
 
 from rft.cli.main import app
 from rft.report import plots
+from rft.report.document import Checks, Document, Figure, Heading, Paragraph, table
+from rft.report.html import render_html
+from rft.report.quality import Check
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -113,7 +117,17 @@ def test_report_rebuild_has_every_section(full_run: Path) -> None:
         assert section in markdown, section
     assert "mean reward [95% CI over items]" in markdown
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert len(figures) >= 6 and all((full_run / f).exists() for f in figures)
+    # Four training curves (reward, graders, length, zero-variance share), then the rest.
+    assert [Path(f).stem for f in figures] == [
+        "training_0",
+        "training_1",
+        "training_2",
+        "training_3",
+        "before_after",
+        "histograms",
+        "length_vs_reward",
+    ]
+    assert all((full_run / f).exists() for f in figures)
     html = (full_run / "report.html").read_text()
     # Self-contained: every image is embedded, nothing is fetched.
     assert html.count("data:image/png;base64,") == len(figures)
@@ -154,3 +168,53 @@ def test_plots_refuse_unlabelled_axes() -> None:
         plots._png(fig)
     png = plots.line_chart({"a": ([0, 1], [0, 1])}, title="t", xlabel="x", ylabel="y")
     assert png.startswith(b"\x89PNG")
+
+
+def test_the_html_page_escapes_text_and_renders_every_block() -> None:
+    doc = Document("run <a> & b")
+    doc.add(
+        Paragraph('<script>alert("x")</script>'),
+        Heading("Deep", 9),
+        table(["metric", "value"], [["mean", 0.5], ["none", None]], "caption <c>"),
+        Figure(b"\x89PNG", "hist", "h"),
+        Checks([Check("saturation", "exact", 0.96, ">= 0.95", "warn", "saturated <x>")]),
+    )
+    page = render_html(doc)
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.text: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self.tags.append(tag)
+
+        def handle_data(self, data: str) -> None:
+            if data.strip():
+                self.text.append(data.strip())
+
+    parsed = Collect()
+    parsed.feed(page)
+    assert "script" not in parsed.tags
+    assert parsed.tags.count("td") == 4 and parsed.tags.count("figure") == 1
+    assert parsed.text[0] == "run <a> & b"  # <title>; then the style sheet, then the body
+    body = parsed.text[2:]
+    assert body == [
+        "run <a> & b",
+        '<script>alert("x")</script>',
+        "Deep",
+        "caption <c>",
+        "metric",
+        "value",
+        "mean",
+        "0.500",
+        "none",
+        "–",
+        "hist",
+        "warning",
+        "saturation",
+        "(exact): 0.960 (threshold >= 0.95). saturated <x>",
+    ]
+    assert '<img alt="hist" src="data:image/png;base64,iVBORw==">' in page
+    assert '<li class="warn">' in page and "<h6>Deep</h6>" in page

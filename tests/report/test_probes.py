@@ -10,7 +10,15 @@ from rich.console import Console
 
 from rft import compile_bundle, load_bundle
 from rft.data import read_jsonl
-from rft.report.probes import answer_shape, run_probes
+from rft.report.probes import (
+    NO_EXTRACTION,
+    FilteredPath,
+    answer_shape,
+    filtered_paths,
+    item_extractions,
+    run_probes,
+)
+from rft.templates import compile_template
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "graders").glob("*.yaml")) + sorted((REPO / "graders").glob("*.json"))
@@ -37,10 +45,22 @@ def test_strict_bundle_passes_and_its_control_scores_high(arithmetic, tmp_path) 
     by_name = {c.name: c for c in report.classes}
     assert by_name["reference"].mean == 1.0 and by_name["reference"].verdict == "control ok"
     assert by_name["broken_format"].applicable  # the bundle reads <answer> tags
-    assert "<answer>" in by_name["reference"].answers[0]
-    assert len(by_name["echo_prompt"].answers[0]) > 10
+    items = read_jsonl(arithmetic["data"])
+    assert by_name["reference"].answers[0] == f"<answer>{items[0]['answer']}</answer>"
+    # Every variant scores 0; the first one tried (the prompt as is) is kept.
+    assert by_name["echo_prompt"].answers[0] == items[0]["prompt"]
     saved = json.loads(report.save(tmp_path / "probes.json").read_text())
-    assert saved["passed"] and len(saved["classes"]) == 7
+    assert [c["name"] for c in saved["classes"]] == [
+        "empty",
+        "echo_prompt",
+        "all_candidates",
+        "long",
+        "injection",
+        "broken_format",
+        "missing_extraction",
+        "reference",
+    ]
+    assert saved["passed"] and by_name["missing_extraction"].verdict == "n/a"
 
 
 def test_answers_are_shaped_like_the_json_the_bundle_reads() -> None:
@@ -106,3 +126,90 @@ def test_shipped_bundles_pass(bundle: Path) -> None:
     control = {c.name: c for c in report.classes}["reference"]
     # Bundles without a `reference:` (python graders) have no control to shape.
     assert not control.applicable or control.mean > 0.5, f"no right answer shaped for {bundle.name}"
+
+
+def test_filtered_paths_come_from_the_parsed_template() -> None:
+    getter = compile_template("{{ sample.output_text | extract_tag('answer') | strip }}")
+    assert filtered_paths(getter) == [
+        FilteredPath(("sample", "output_text"), (("extract_tag", ("answer",)), ("strip", ())))
+    ]
+    expression = compile_template("{{ item.steps[0] | boxed | default('none', true) }}")
+    assert filtered_paths(expression) == [
+        FilteredPath(("item", "steps", 0), (("boxed", ()), ("default", ("none", True))))
+    ]
+    render = compile_template("Q: {{ item.q }} A: {{ sample.output_text | after('=') }}")
+    assert filtered_paths(render) == [FilteredPath(("sample", "output_text"), (("after", ("=",)),))]
+    assert filtered_paths(compile_template("plain text")) == []
+
+
+def _check(input_: str, reference: str = "{{ item.answer }}", operation: str = "eq"):
+    return compile_bundle(
+        {
+            "name": "check",
+            "type": "string_check",
+            "input": input_,
+            "reference": reference,
+            "operation": operation,
+        }
+    )
+
+
+def test_answer_shape_reads_filters_not_template_text() -> None:
+    # The tag argument left at its default is still a tag.
+    assert answer_shape(_check("{{ sample.output_text | extract_tag }}")).tags == ["answer"]
+    # Words in the template text are not filters: no box here, the answer is read as is.
+    mention = _check("Put it in \\boxed{} or extract_tag('x'): {{ sample.output_text }}")
+    shape = answer_shape(mention)
+    assert (shape.boxed, shape.tags, shape.has_format) == (False, [], False)
+    boxed = answer_shape(_check("Answer: {{ sample.output_text | boxed }}"))
+    assert (boxed.boxed, boxed.tags) == (True, [])
+    prefixed = answer_shape(_check("{{ sample.output_text | after('Final answer:') | strip }}"))
+    assert prefixed.prefixes == ["Final answer:"]
+    # An extraction from the item is not the answer's format.
+    item_tag = _check("{{ sample.output_text }}", "{{ item.solution | extract_tag('final') }}")
+    assert answer_shape(item_tag).tags == []
+    assert item_extractions(item_tag) == [("solution",)]
+
+
+SOLUTION_ITEMS = [
+    {"prompt": f"What is {i} + {i}?", "solution": f"{i} + {i} = <answer>{2 * i}</answer>"}
+    for i in range(6)
+]
+TAGGED = "{{ sample.output_text | extract_tag('answer') }}"
+
+
+def test_a_reference_that_becomes_empty_when_its_extraction_finds_nothing_fails() -> None:
+    """`default('', true)` turns a failed extraction into "", which the empty answer equals."""
+    reward = _check(TAGGED, "{{ item.solution | extract_tag('answer') | default('', true) }}")
+    report = run_probes(reward, SOLUTION_ITEMS)
+    by_name = {c.name: c for c in report.classes}
+    assert [c.name for c in report.failed] == ["missing_extraction"]
+    missing = by_name["missing_extraction"]
+    assert (missing.mean, missing.verdict, missing.answers[0]) == (1.0, "FAIL", "")
+    assert missing.item_indices == list(range(6))
+    assert missing.references[0] == f"none: item.solution = {NO_EXTRACTION!r}"
+    assert by_name["reference"].mean == 1.0  # on the real items the right answer still passes
+
+
+def test_a_reference_that_cannot_match_when_its_extraction_finds_nothing_passes() -> None:
+    reward = _check(TAGGED, "{{ item.solution | extract_tag('answer') | default('<none>', true) }}")
+    report = run_probes(reward, SOLUTION_ITEMS)
+    missing = {c.name: c for c in report.classes}["missing_extraction"]
+    assert report.passed
+    assert (missing.applicable, missing.mean, missing.max) == (True, 0.0, 0.0)
+    # The probe graded the right answer of the real item against the blanked one.
+    assert missing.answers[0] == "<answer>0</answer>"
+    assert reward.score(["<answer>0</answer>"], [{"solution": NO_EXTRACTION}]).scores.tolist() == [
+        0.0
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs the missing-extraction rule of issue 12 (flag + score 0); remove this mark "
+    "when it lands",
+)
+def test_the_issue_12_reference_extraction_does_not_let_the_empty_answer_pass() -> None:
+    reward = _check(TAGGED, "{{ item.solution | extract_tag('answer') }}")
+    missing = {c.name: c for c in run_probes(reward, SOLUTION_ITEMS).classes}["missing_extraction"]
+    assert missing.verdict == "pass"

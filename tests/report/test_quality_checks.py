@@ -6,9 +6,10 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from rft.report.history import read_history
-from rft.report.quality import frame_checks, history_checks, spearman, step_metrics, warnings
+from rft.report.quality import frame_checks, history_checks, warnings
 
 
 def _frame(scores: dict[str, list[float]], lengths: list[int], k: int) -> pd.DataFrame:
@@ -35,7 +36,9 @@ def test_length_hacking_and_flat_grader_are_flagged() -> None:
     flat = [1.0] * 200  # a format grader everyone passes
     checks = frame_checks(_frame({"score": reward, "length": reward, "format": flat}, lengths, k=4))
     (length,) = _by(checks, "length_correlation")
-    assert length.status == "warn" and length.value > 0.9 and "longer" in length.message
+    # Reward rises strictly with length (x / 500 for x < 500): the ranks agree exactly.
+    assert length.status == "warn" and length.value == pytest.approx(1.0)
+    assert "longer" in length.message
     (disc,) = _by(checks, "discrimination", "format")
     assert disc.status == "warn" and disc.value == 1.0
     (sat,) = _by(checks, "saturation", "format")
@@ -50,13 +53,15 @@ def test_healthy_table_has_no_warnings() -> None:
     lengths = rng.integers(10, 500, size=400).tolist()
     checks = frame_checks(_frame({"score": list(a), "a": list(a), "b": list(b)}, lengths, k=4))
     assert warnings(checks) == []
-    assert {c.name for c in checks} >= {
-        "length_correlation",
-        "zero_variance_groups",
-        "discrimination",
-        "saturation",
-        "disagreement",
-    }
+    assert [(c.name, c.subject) for c in checks] == [
+        ("length_correlation", "reward"),
+        ("zero_variance_groups", "reward"),
+        ("discrimination", "a"),
+        ("discrimination", "b"),
+        ("saturation", "a"),
+        ("saturation", "b"),
+        ("disagreement", "a vs b"),
+    ]
 
 
 def test_zero_variance_groups_and_opposed_graders() -> None:
@@ -69,14 +74,6 @@ def test_zero_variance_groups_and_opposed_graders() -> None:
     assert zv.status == "warn" and zv.value == 1.0
     (dis,) = _by(checks, "disagreement")
     assert dis.status == "warn" and dis.value == 1.0 and "opposite" in dis.message
-
-
-def test_step_metrics_for_training_logs() -> None:
-    rewards = [1, 1, 1, 1, 0, 0.5, 1, 0]
-    out = step_metrics(rewards, lengths=[1, 2, 3, 4, 5, 6, 7, 8], group_size=4)
-    assert out["quality/zero_variance_share"] == 0.5
-    assert -1 <= out["quality/length_correlation"] <= 1
-    assert np.isnan(spearman([1, 1, 1], [1, 2, 3]))
 
 
 def test_history_keys_and_length_trend(tmp_path) -> None:
@@ -104,7 +101,9 @@ def test_history_keys_and_length_trend(tmp_path) -> None:
     assert steps == [5, 10, 15, 20] and values[-1] == 0.8
     checks = history_checks(history)
     (trend,) = _by(checks, "length_trend")
-    assert trend.status == "warn" and trend.value > 1.5 and "grew" in trend.message
+    # Lengths 20 + 5 * step over 20 steps; 10% windows: steps 1-2 (27.5) and 19-20 (117.5).
+    assert trend.status == "warn" and trend.value == pytest.approx(117.5 / 27.5)
+    assert "grew" in trend.message
     assert _by(checks, "zero_variance_groups")[0].status == "warn"
     assert _by(checks, "saturation")[0].subject == "train format"
 
