@@ -64,7 +64,7 @@ def _endpoint_problems(reward: Any) -> list[str]:
     problems = []
     for name, grader in reward.graders().items():
         if grader.spec.type in ("score_model", "label_model"):
-            from rft.judge.client import check_endpoint
+            from rft.judge import check_endpoint
 
             problem = check_endpoint(grader.spec, base_dir=reward.bundle.base_dir)
             if problem:

@@ -343,7 +343,8 @@ def _evaluate_answers(
 ) -> Any:
     """Grade answers, write `run_dir/eval/` (samples + metrics.json) and `run_dir/report.html`."""
     from rft.eval import grade_answers
-    from rft.eval.table import prompt_of, write_table
+    from rft.eval.table import write_table
+    from rft.prompts import prompt_of
     from rft.report.build import rebuild_report
     from rft.reward import compile_bundle
 

@@ -27,7 +27,6 @@ import numpy as np
 
 from rft.report.metrics import grader_columns
 from rft.stats import spearman
-from rft.stats import step_metrics as step_metrics  # old path, still read by rft.train.rewards
 
 if TYPE_CHECKING:
     import pandas as pd

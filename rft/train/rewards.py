@@ -20,6 +20,7 @@ import numpy as np
 
 from rft.integrations.trl import GradedBatch, TrlReward
 from rft.reward import RewardFunction
+from rft.stats import step_metrics
 
 
 @dataclass
@@ -27,7 +28,7 @@ class StepStats:
     """What happened in the current step: seconds spent sampling and grading, and the scores.
 
     `group_size` (GRPO/RLOO: completions per prompt) turns on the per-step reward-hacking
-    signals of `rft.report.quality.step_metrics`, computed from the completions' lengths
+    signals of `rft.stats.step_metrics`, computed from the completions' lengths
     (a skipped sample, e.g. a judge error with `on_error: skip`, counts there with its 0).
     """
 
@@ -64,8 +65,6 @@ class StepStats:
             }
             out["errors"] = {k: float(np.concatenate(v).mean()) for k, v in self.errors.items()}
         if self.group_size and self.lengths:
-            from rft.report.quality import step_metrics
-
             out["quality"] = step_metrics(
                 np.concatenate(self.all_scores), np.concatenate(self.lengths), self.group_size
             )

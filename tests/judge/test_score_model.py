@@ -228,8 +228,8 @@ def test_swap_order_without_two_compared_answers_is_a_load_error(judge_spec):
 
 
 def test_async_path_runs_concurrently_with_other_async_reward_functions(judge_spec, tmp_path):
-    first = rft.compile(judge_spec("slow/0.3", cache=False)).for_trl()
-    second = rft.compile(judge_spec("slow/0.3", cache=False)).for_trl()
+    first = rft.trl_reward(rft.compile(judge_spec("slow/0.3", cache=False)))
+    second = rft.trl_reward(rft.compile(judge_spec("slow/0.3", cache=False)))
     assert asyncio.iscoroutinefunction(first)
 
     async def both():
