@@ -361,7 +361,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         check_binop(op, left, right)
         return _charge(self.binop_table[op](left, right))
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _step()
         _check_args(args, kwargs)
         _estimate_method(__obj, args, kwargs)
