@@ -6,11 +6,12 @@ nothing to extract (a model answer without the expected format is a wrong answer
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 import orjson
+
+from rft.safe_regex import compile_regex
 
 # A minus sign counts only when it does not follow a digit/word ("5-3" ends in 3, not -3).
 _NUMBER = re.compile(
@@ -24,33 +25,28 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-@functools.lru_cache(maxsize=256)
-def _tag_pattern(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"<{re.escape(tag)}>(.*?)</{re.escape(tag)}>", re.DOTALL)
+def _last_tag(text: str, tag: str) -> str | None:
+    # Two reverse scans: linear in the text (a non-greedy regex was quadratic on many
+    # unclosed tags). The last closing tag, and the last opening tag before it.
+    end = text.rfind(f"</{tag}>")
+    if end < 0:
+        return None
+    opening = f"<{tag}>"
+    start = text.rfind(opening, 0, end)
+    return None if start < 0 else text[start + len(opening) : end].strip()
 
 
 def extract_tag(value: Any, tag: str = "answer") -> str | None:
-    """Text between the last `<tag>` and `</tag>`, stripped."""
+    """Text between the last `</tag>` and the last `<tag>` before it, stripped."""
     text = _text(value)
-    if text is None:
-        return None
-    found = _tag_pattern(tag).findall(text)
-    return found[-1].strip() if found else None
+    return None if text is None else _last_tag(text, tag)
 
 
 def _extract_tag_column(values: list[Any], tag: str = "answer") -> list[str | None]:
-    # Column form: compile/lookup the pattern once for the whole batch.
-    findall = _tag_pattern(tag).findall
-    out: list[str | None] = []
-    append = out.append
-    for value in values:
-        text = value if type(value) is str else _text(value)
-        if text is None:
-            append(None)
-            continue
-        found = findall(text)
-        append(found[-1].strip() if found else None)
-    return out
+    # Column form: one call per batch, no per-sample dispatch for plain strings.
+    return [
+        _last_tag(value, tag) if type(value) is str else extract_tag(value, tag) for value in values
+    ]
 
 
 extract_tag.column = _extract_tag_column  # type: ignore[attr-defined]
@@ -86,17 +82,12 @@ def last_number(value: Any) -> str | None:
     return found[-1] if found else None
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.DOTALL)
-
-
 def regex(value: Any, pattern: str, group: int | str = 0) -> str | None:
-    """The given group of the first match of `pattern`, or None."""
+    """The given group of the first match of `pattern` (RE2: linear time; `.` matches newlines)."""
     text = _text(value)
     if text is None:
         return None
-    match = _compiled(pattern).search(text)
+    match = compile_regex(pattern, dotall=True).search(text)
     return match.group(group) if match else None
 
 

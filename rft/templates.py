@@ -25,6 +25,7 @@ from jinja2.environment import TemplateExpression
 
 from rft.errors import Location, TemplateError, did_you_mean
 from rft.extraction import FILTERS
+from rft.safe_regex import RegexError, compile_regex
 from rft.template_limits import (
     SandboxEnvironment,
     TemplateLimitError,
@@ -315,6 +316,9 @@ def _compile(source: str, location: Location | None) -> CompiledTemplate:
                 f"unknown filter `{unknown_filter.name}` in {_clip(source)!r}", location, hint=hint
             )
 
+        if unknown_filter.name == "regex" and unknown_filter.args:
+            _check_pattern(unknown_filter.args[0], source, location)
+
     paths = _paths(tree)
     for path in paths:
         if path[0] == "sample" and len(path) > 1 and path[1] not in SAMPLE_FIELDS:
@@ -385,6 +389,19 @@ def _compile(source: str, location: Location | None) -> CompiledTemplate:
             raise MissingVariable(str(exc)) from None
 
     return CompiledTemplate(source=source, kind="render", paths=paths, _fn=render)
+
+
+def _check_pattern(node: nodes.Node, source: str, location: Location | None) -> None:
+    """A constant `regex(...)` pattern must compile with RE2 (at load, not per sample)."""
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        try:
+            compile_regex(node.value, dotall=True)
+        except RegexError as exc:
+            raise TemplateError(
+                f"invalid regular expression {node.value!r} in {_clip(source)!r}: {exc}",
+                location,
+                hint="escape special characters (\\. \\( \\[); use a group instead of a lookaround",
+            ) from None
 
 
 def _require_extractions(steps: list[Step], where: str) -> list[Step]:
