@@ -6,6 +6,7 @@ nothing to extract (a model answer without the expected format is a wrong answer
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -25,28 +26,45 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _last_tag(text: str, tag: str) -> str | None:
-    # Two reverse scans: linear in the text (a non-greedy regex was quadratic on many
-    # unclosed tags). The last closing tag, and the last opening tag before it.
-    end = text.rfind(f"</{tag}>")
+@functools.lru_cache(maxsize=256)
+def _tags(tag: str) -> tuple[str, str]:
+    return f"<{tag}>", f"</{tag}>"
+
+
+def extract_tag(value: Any, tag: str = "answer") -> str | None:
+    """Text between the last `</tag>` and the last `<tag>` before it, stripped.
+
+    Two reverse scans, linear in the text (a non-greedy regex was quadratic on many
+    unclosed tags).
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    opening, closing = _tags(tag)
+    end = text.rfind(closing)
     if end < 0:
         return None
-    opening = f"<{tag}>"
     start = text.rfind(opening, 0, end)
     return None if start < 0 else text[start + len(opening) : end].strip()
 
 
-def extract_tag(value: Any, tag: str = "answer") -> str | None:
-    """Text between the last `</tag>` and the last `<tag>` before it, stripped."""
-    text = _text(value)
-    return None if text is None else _last_tag(text, tag)
-
-
 def _extract_tag_column(values: list[Any], tag: str = "answer") -> list[str | None]:
-    # Column form: one call per batch, no per-sample dispatch for plain strings.
-    return [
-        _last_tag(value, tag) if type(value) is str else extract_tag(value, tag) for value in values
-    ]
+    # Column form: the per-call set-up done once per batch, plain strings inline.
+    opening, closing = _tags(tag)
+    skip = len(opening)
+    out: list[str | None] = []
+    append = out.append
+    for value in values:
+        if type(value) is not str:
+            append(extract_tag(value, tag))
+            continue
+        end = value.rfind(closing)
+        if end < 0:
+            append(None)
+            continue
+        start = value.rfind(opening, 0, end)
+        append(None if start < 0 else value[start + skip : end].strip())
+    return out
 
 
 extract_tag.column = _extract_tag_column  # type: ignore[attr-defined]
