@@ -103,6 +103,12 @@ CASES: dict[str, tuple[str, str | bytes, int | None, str]] = {
         4,
         "unhashable",
     ),
+    "template_constant_power": (
+        "b.yaml",
+        'type: string_check\nname: s\nreference: "{{ 9**999999999 }}"\n',
+        3,
+        "template result too large",
+    ),
     "bad_yaml_mark": ("b.yaml", "type: string_check\nreference: [x\n", 3, "invalid YAML"),
 }
 
