@@ -176,7 +176,9 @@ def _estimate_method(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any])
         return
     size = len(owner)
     if name in ("format", "format_map"):
-        _check_format(owner)
+        # A width may come from an argument too: "{0:{1}}".format(x, "9999999999").
+        for text in (owner, *args, *kwargs.values()):
+            _check_format(text)
     elif name == "expandtabs":
         tab = _int_arg(args[0] if args else kwargs.get("tabsize", 8))
         _refuse_if(owner.count("\t") * tab > MAX_CHARS, "expandtabs")
@@ -203,6 +205,12 @@ def _guard_filter(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         _check_args(args, kwargs)
         if name == "format" and args:
             _check_format(args[0])
+        elif name == "wordwrap" and len(args) > 1 and isinstance(args[1], str):
+            # (environment, s, width, break_long_words, wrapstring, ...)
+            width = max(_int_arg(args[2]) if len(args) > 2 else 79, 1)
+            wrap = args[4] if len(args) > 4 else kwargs.get("wrapstring", "\n")
+            pieces = len(args[1]) // width + 1
+            _refuse_if(len(args[1]) + pieces * _size(wrap) > MAX_CHARS, "wordwrap")
         elif name == "indent" and args and isinstance(args[0], str):
             prefix = args[1] if len(args) > 1 else kwargs.get("width", 4)
             width = _size(prefix) if isinstance(prefix, str) else _int_arg(prefix)

@@ -104,6 +104,16 @@ HOSTILE = {
     "center_width": ("{{ 'a' | center(item.n * 10**9) }}", "run", "too large"),
     "str_method_width": ("{{ 'a'.ljust(item.n * 10**9) }}", "run", "too large"),
     "format_width": ("{{ '{:>9999999999}'.format(item.n) }}", "run", "too large"),
+    "format_width_from_argument": (
+        "{{ '{0:{1}}'.format(item.n, '9999999999') }}",
+        "run",
+        "too large",
+    ),
+    "wordwrap_separator": (
+        "{{ ('a ' * 100000) | wordwrap(1, wrapstring='x' * 1000000) }}",
+        "run",
+        "too large",
+    ),
     "percent_width": ("{{ '%9999999999d' % item.n }}", "run", "too large"),
     "replace_growth": (
         "{{ ('a' * 1000).replace('', 'b' * 100000) | length }}",
