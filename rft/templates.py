@@ -297,8 +297,11 @@ def _compile(source: str, location: Location | None) -> CompiledTemplate:
             hint="templates look like `{{ item.field }}` or `{{ sample.output_text | boxed }}`",
         ) from None
 
+    # Names bound inside the template (`{% for x in … %}`, `{% set %}`), found once: a
+    # per-name search was quadratic in the template's size.
+    local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     for name in tree.find_all(nodes.Name):
-        if name.ctx == "load" and name.name not in NAMESPACES and not _is_local(tree, name.name):
+        if name.ctx == "load" and name.name not in NAMESPACES and name.name not in local:
             hint = did_you_mean(name.name, NAMESPACES) or "use `item.<field>` or `sample.<field>`"
             raise TemplateError(
                 f"unknown template variable `{name.name}` in {_clip(source)!r}:"
@@ -426,11 +429,6 @@ def _mark_item_extractions(tree: nodes.Node) -> None:
     for node in [*nodes_, *tree.find_all(nodes.Filter)]:
         if node.name in EXTRACTIONS and node.node is not None and _root_name(node) == "item":
             node.name = _REQUIRED + node.name
-
-
-def _is_local(tree: nodes.Template, name: str) -> bool:
-    """True when `name` is bound inside the template (a `{% for x in … %}` or `{% set %}`)."""
-    return any(n.name == name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param"))
 
 
 def resolve_path(value: Any, path: Sequence[str | int]) -> Any:
