@@ -9,8 +9,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from rft.cli.common import EXIT_USAGE, console, err_console, friendly_errors
+from rft.data import printable
 from rft.errors import DataError, Location
 
 graders_app = typer.Typer(help="Author, check and run grader bundles.", no_args_is_help=True)
@@ -50,7 +52,9 @@ def validate(
             failed = True
             err_console.print(f"[red]✗[/] {path}: {len(problems)} problem(s)")
             for problem in problems[:50]:
-                err_console.print(f"  {data or path}: {problem}", highlight=False, markup=False)
+                err_console.print(
+                    printable(f"  {data or path}: {problem}"), highlight=False, markup=False
+                )
             if len(problems) > 50:
                 err_console.print(f"  … and {len(problems) - 50} more")
         else:
@@ -101,7 +105,7 @@ def test(
             score = "" if outcome.score is None else f"{outcome.score:.3f}"
             table.add_row(
                 str(path),
-                outcome.title,
+                Text(printable(outcome.title)),
                 score,
                 outcome.expected,
                 "[green]pass[/]" if ok else "[red]FAIL[/]",
@@ -110,7 +114,7 @@ def test(
                 details.append(f"{path} :: {outcome.title}: " + "; ".join(outcome.problems))
     console.print(table)
     for line in details:
-        console.print(line, markup=False, highlight=False)
+        console.print(printable(line), markup=False, highlight=False)
     console.print(f"{passed} passed, {failed} failed")
     if failed:
         raise typer.Exit(1)
@@ -192,7 +196,7 @@ def run(
     table.add_column("mean", justify="right")
     table.add_row("[bold]reward[/]", f"{scores.mean:.4f}")
     for name, mean in scores.sub_means().items():
-        table.add_row(name, f"{mean:.4f}")
+        table.add_row(Text(printable(name)), f"{mean:.4f}")  # names come from the bundle
     console.print(table)
     counts = {k: v for k, v in scores.error_counts().items() if v}
     skipped = int(scores.skipped.sum())

@@ -152,3 +152,17 @@ def test_escape_sequences_in_a_bundle_error_are_not_echoed_raw(work: Path) -> No
     proc = run_graders(work, '"x"\n"y"\n')
     assert proc.returncode == 2
     assert "\x1b" not in proc.stderr and "\\x1b" in proc.stderr
+
+
+def test_grader_names_and_test_titles_cannot_drive_the_terminal(work: Path) -> None:
+    (work / "b.yaml").write_text(
+        'type: multi\nname: m\ngraders:\n  "x\\e[2J[bold]": {type: string_check, reference: x}\n'
+        'tests:\n  - {name: "t\\e]0;title\\a", item: {}, sample: "x", expect: 0.5}\n'
+    )
+    proc = run_graders(work, '"x"\n"y"\n')
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[2J" not in proc.stdout and "x\\x1b[2J[bold]" in proc.stdout
+    proc = run_cli("graders", "test", "b.yaml", cwd=work)
+    assert proc.returncode == 1
+    assert "\x1b]" not in proc.stdout and "\x07" not in proc.stdout
+    assert "t\\x1b]0;title\\x07" in proc.stdout
