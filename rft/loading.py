@@ -1,10 +1,18 @@
 """Reading grader bundles (YAML or JSON, OpenAI's grader JSON included) into validated specs.
 
 Every problem is reported with the file, the line (YAML and JSON), the field path, and a fix.
+Bundles are shared like code, so reading one is bounded before anything expands it: the file
+size, the nesting depth and the number of nodes YAML aliases expand to are capped
+(`MAX_BYTES`, `MAX_DEPTH`, `MAX_NODES`), and formulas nest at most `MAX_DEPTH` deep.
+
+The public helpers (`read_text`, `load_yaml_located`, `validation_errors`) are the one
+located-YAML reader and the one pydantic-error formatter of rft; the train job reader uses
+them too.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import types
 import typing
@@ -23,6 +31,13 @@ from rft.spec.bundle import GRADER_SPEC_ADAPTER, GRADER_TYPES, SPEC_CLASSES, Gra
 FieldPath = tuple[str | int, ...]
 
 BUNDLE_META_KEYS = ("$schema",)
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Largest bundle/schema/job file read (10 MB)."""
+MAX_DEPTH = 100
+"""Deepest nesting of mappings/lists (after YAML aliases) and of formula expressions."""
+MAX_NODES = 200_000
+"""Most values a document may hold once YAML aliases are expanded ("billion laughs")."""
 
 
 @dataclass
@@ -86,7 +101,10 @@ def load_bundle(source: str | Path | Mapping[str, Any] | Bundle) -> Bundle:
         data: Any = dict(source)
     else:
         path = Path(source)
-        data, lines = _read(path)
+        text = read_text(path)
+        data, lines = load_yaml_located(
+            text, file=str(path), is_json=path.suffix.lower() == ".json"
+        )
     if not isinstance(data, Mapping):
         raise BundleError(
             f"a bundle must be a mapping with a `type:` key, got {type(data).__name__}",
@@ -100,8 +118,15 @@ def load_bundle(source: str | Path | Mapping[str, Any] | Bundle) -> Bundle:
     try:
         spec = GRADER_SPEC_ADAPTER.validate_python(data)
     except ValidationError as exc:
-        errors = [_bundle_error(err, data, path, lines) for err in exc.errors()]
-        raise (errors[0] if len(errors) == 1 else BundleErrors(errors)) from None
+        errors = validation_errors(exc, data, lines, _file(path))
+        raise (errors[0] if len(errors) == 1 else BundleErrors(errors)) from None  # type: ignore[arg-type]
+    except RecursionError:
+        raise BundleError(
+            f"the bundle nests deeper than {MAX_DEPTH} levels",
+            Location(file=_file(path), line=1),
+            hint="flatten it",
+        ) from None
+    _check_expressions(spec, (), path, lines)
     if not spec.name:
         spec.name = path.stem if path else spec.type
     return Bundle(spec=spec, path=path, lines=lines)
@@ -111,57 +136,225 @@ def _file(path: Path | None) -> str | None:
     return str(path) if path else None
 
 
-def _read(path: Path) -> tuple[Any, dict[FieldPath, int]]:
+def read_text(
+    path: str | Path, *, error: type[LocatedError] = BundleError, what: str = "bundle"
+) -> str:
+    """The UTF-8 text of a file, or a located `error`: missing, not a file, too large, not UTF-8."""
+    path = Path(path)
+    where = Location(file=str(path))
     if not path.exists():
-        raise BundleError(
-            f"no such bundle file: {path}", hint="check the path (bundles live in graders/)"
+        raise error(f"no such {what} file: {path}", where, hint="check the path")
+    if not path.is_file():
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise error(f"{path} is {kind}, not a {what} file", where, hint=f"give a {what} file")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise error(
+            f"the {what} file is larger than {MAX_BYTES // (1024 * 1024)} MB",
+            where,
+            hint=f"a {what} file is a small text file; keep data in JSONL files",
         )
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(
+            f"the {what} file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
+            Location(file=str(path), line=line),
+            hint="save it as UTF-8 text",
+        ) from None
+
+
+def _yaml_error(exc: yaml.YAMLError, file: str | None, error: type[LocatedError]) -> LocatedError:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return error(
+        f"invalid YAML: {problem}",
+        Location(file=file, line=mark.line + 1 if mark else None),
+        hint="check indentation and quoting; templates with `{{` must be quoted",
+    )
+
+
+def _check_nesting(
+    text: str, file: str | None, error: type[LocatedError], *, lenient: bool
+) -> None:
+    """Refuse text that nests deeper than `MAX_DEPTH`, from the parser's events.
+
+    The event parser is iterative, unlike PyYAML's composer and Python's json module, which
+    recurse and crash on a 10,000-deep document.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise error(
+                        f"the document nests deeper than {MAX_DEPTH} levels",
+                        Location(file=file, line=event.start_mark.line + 1),
+                        hint="flatten the structure",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        if not lenient:
+            raise _yaml_error(exc, file, error) from None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: yaml.Node, file: str | None, error: type[LocatedError]) -> None:
+    """Refuse a node graph whose aliases expand past `MAX_NODES` values or `MAX_DEPTH` levels.
+
+    Sizes are computed once per node (aliases share nodes), without expanding anything, so
+    a 518-byte "billion laughs" is refused in microseconds.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        line = Location(file=file, line=node.start_mark.line + 1)
+        if finished:
+            children = _children(node)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            open_nodes.discard(key)
+            if size[key] > MAX_NODES:
+                raise error(
+                    f"the document expands to more than {MAX_NODES} values"
+                    " (YAML aliases `*name` repeat whole subtrees)",
+                    line,
+                    hint="write the values out instead of nesting aliases",
+                )
+            if depth[key] > MAX_DEPTH:
+                raise error(
+                    f"the document nests deeper than {MAX_DEPTH} levels", line, hint="flatten it"
+                )
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            raise error(
+                "a YAML alias refers to a node that contains it (a recursive structure)",
+                line,
+                hint="remove the alias",
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+
+
+def load_yaml_located(
+    text: str,
+    *,
+    file: str | None = None,
+    error: type[LocatedError] = BundleError,
+    is_json: bool = False,
+) -> tuple[Any, dict[FieldPath, int]]:
+    """Parse YAML (or JSON) text into (data, field path -> 1-based line), bounded.
+
+    Depth, size and alias expansion are checked before anything is built; every problem is
+    one located `error`.
+    """
+    _check_nesting(text, file, error, lenient=is_json)
+    if is_json:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise BundleError(
+            raise error(
                 f"invalid JSON: {exc.msg}",
-                Location(file=str(path), line=exc.lineno),
+                Location(file=file, line=exc.lineno),
                 hint="fix the JSON syntax",
             ) from None
-    else:
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise BundleError(
-                f"invalid YAML: {problem}",
-                Location(file=str(path), line=mark.line + 1 if mark else None),
-                hint="check indentation and quoting; templates with `{{` must be quoted",
-            ) from None
-    return data, _line_map(text)
-
-
-def _line_map(text: str) -> dict[FieldPath, int]:
-    """Field path -> 1-based line, from the YAML node tree (JSON parses as YAML here too)."""
+            root = yaml.compose(text, Loader=yaml.SafeLoader)  # JSON parses as YAML: lines
+            if root is not None:
+                _check_expansion(root, file, error)
+        except yaml.YAMLError:
+            root = None
+        return data, (_line_map(root) if root is not None else {})
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    lines: dict[FieldPath, int] = {}
+        if root is None:
+            return None, {}
+        _check_expansion(root, file, error)
+        data = yaml.SafeLoader("").construct_document(root)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, file, error) from None
+    return data, _line_map(root)
 
-    def walk(node: yaml.Node, path: FieldPath) -> None:
-        lines[path] = node.start_mark.line + 1
+
+def _line_map(root: yaml.Node) -> dict[FieldPath, int]:
+    """Field path -> 1-based line, from a (size-checked) YAML node tree."""
+    lines: dict[FieldPath, int] = {}
+    stack: list[tuple[yaml.Node, FieldPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
-                walk(value_node, (*path, key))
-                lines[(*path, key)] = key_node.start_mark.line + 1
+                if isinstance(key, str):
+                    lines[(*path, key)] = key_node.start_mark.line + 1
+                    stack.append((value_node, (*path, key)))
         elif isinstance(node, yaml.SequenceNode):
-            for i, child in enumerate(node.value):
-                walk(child, (*path, i))
-
-    if root is not None:
-        walk(root, ())
+            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
     return lines
+
+
+def _expression_depth(source: str, mode: str) -> int | None:
+    """Depth of the Python syntax tree of `source` (None when it does not parse)."""
+    try:
+        tree = ast.parse(source.strip(), mode=mode)
+    except (SyntaxError, ValueError):
+        return None
+    except (RecursionError, MemoryError):
+        return MAX_DEPTH * 100
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+MAX_SOURCE_DEPTH = 400
+"""Deepest syntax tree of a python grader's source (Python's compiler recurses over it)."""
+
+
+def _check_expressions(
+    spec: GraderSpecBase, at: FieldPath, path: Path | None, lines: dict[FieldPath, int]
+) -> None:
+    """Formulas and python sources too deep to compile are located errors, not RecursionError."""
+    checks = (("calculate_output", "eval", MAX_DEPTH), ("source", "exec", MAX_SOURCE_DEPTH))
+    for name, mode, limit in checks:
+        text = getattr(spec, name, None)
+        if not isinstance(text, str):
+            continue
+        depth = _expression_depth(text, mode)
+        if depth is not None and depth > limit:
+            where = (*at, name)
+            line = next(
+                (lines[where[:n]] for n in range(len(where), -1, -1) if where[:n] in lines), None
+            )
+            raise BundleError(
+                f"`{name}` nests too deeply ({depth} levels; at most {limit})",
+                Location(file=_file(path), line=line, field=where),
+                hint="split it into named sub-graders or helper functions",
+            )
+    for key, child in (getattr(spec, "graders", None) or {}).items():
+        _check_expressions(child, (*at, "graders", key), path, lines)
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> FieldPath:
@@ -216,9 +409,9 @@ def _narrow(annotation: Any, data: Any) -> Any:
     return annotation
 
 
-def _model_at(data: Any, path: FieldPath) -> type[BaseModel] | None:
+def _model_at(data: Any, path: FieldPath, root: Any = GraderSpec) -> type[BaseModel] | None:
     """The pydantic model that validates the mapping at `path` (for listing allowed fields)."""
-    annotation: Any = GraderSpec
+    annotation: Any = root
     current = data
     for part in path:
         narrowed = _narrow(annotation, current)
@@ -242,9 +435,31 @@ def _allowed_fields(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _bundle_error(
-    err: Any, data: Any, path: Path | None, lines: dict[FieldPath, int]
-) -> BundleError:
+def validation_errors(
+    exc: ValidationError,
+    data: Any,
+    lines: dict[FieldPath, int],
+    file: str | None,
+    *,
+    root: Any = GraderSpec,
+    error: type[LocatedError] = BundleError,
+) -> list[LocatedError]:
+    """One located `error` per pydantic error: file, line, field path, message and a fix.
+
+    `root` is the annotation `data` was validated against (the grader union for bundles, the
+    job model for train jobs): it lists the allowed fields of an unknown one.
+    """
+    return [_located(err, data, lines, file, root, error) for err in exc.errors()]
+
+
+def _located(
+    err: Any,
+    data: Any,
+    lines: dict[FieldPath, int],
+    file: str | None,
+    root: Any,
+    error: type[LocatedError],
+) -> LocatedError:
     loc = _data_path(tuple(err["loc"]), data)
     kind = err["type"]
     if kind == "union_tag_invalid":
@@ -254,7 +469,7 @@ def _bundle_error(
         if loc[:end] in lines:
             line = lines[loc[:end]]
             break
-    location = Location(file=_file(path), line=line, field=loc)
+    location = Location(file=file, line=line, field=loc)
     hint = None
     if kind == "union_tag_invalid":
         tag = err.get("ctx", {}).get("tag", "")
@@ -265,7 +480,7 @@ def _bundle_error(
         hint = f"add `type:` with one of: {', '.join(GRADER_TYPES)}"
     elif kind == "extra_forbidden":
         name = str(loc[-1]) if loc else "?"
-        model = _model_at(data, loc[:-1])
+        model = _model_at(data, loc[:-1], root)
         allowed = _allowed_fields(model) if model else []
         message = f"unknown field `{name}`" + (
             f"; allowed fields: {', '.join(allowed)}" if allowed else ""
@@ -287,4 +502,4 @@ def _bundle_error(
     else:
         message = err["msg"].removeprefix("Value error, ")
         hint = None
-    return BundleError(message, location, hint)
+    return error(message, location, hint)

@@ -20,11 +20,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, UndefinedError, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateSyntaxError, Undefined, UndefinedError, nodes
+from jinja2.environment import TemplateExpression
 
 from rft.errors import Location, TemplateError, did_you_mean
 from rft.extraction import FILTERS
+from rft.safe_regex import RegexError, compile_regex
+from rft.template_limits import (
+    SandboxEnvironment,
+    TemplateLimitError,
+    bounded,
+    check_constants,
+    harden,
+)
 
 NAMESPACES = ("item", "sample")
 SAMPLE_FIELDS = ("output_text", "output_json", "output_tools")
@@ -49,24 +57,47 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-class _Environment(SandboxedEnvironment):
-    """Sandboxed environment in which `x.key` on a mapping means `x["key"]` first.
+class MissingExtraction(MissingVariable):
+    """An extraction filter applied to item data found nothing (e.g. no `<answer>` tag).
 
-    jinja2 normally tries the attribute first, so `item.items` would be the dict method; rft
-    data fields must win, and the fast path must agree with jinja exactly.
+    An empty reference would match every answer under `like`/`ilike`, so the sample is
+    flagged `invalid_variable_error` (score 0) instead, like any other missing item value.
+    A *sample* whose answer lacks the format is a wrong answer instead: its value is None.
     """
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, Mapping):
-            try:
-                return obj[attribute]
-            except KeyError:
-                return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+
+EXTRACTIONS = ("extract_tag", "boxed", "last_number", "regex", "after")
+"""Filters that return None when there is nothing to extract."""
+_REQUIRED = "_rft_required_"
 
 
-ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
-ENV.filters.update(FILTERS)
+def _required(name: str, fn: Callable[..., Any], where: str) -> Callable[..., Any]:
+    """`fn` that raises `MissingExtraction` instead of returning None."""
+
+    def required(value: Any, *args: Any, **kwargs: Any) -> Any:
+        found = fn(value, *args, **kwargs)
+        if found is None:
+            raise MissingExtraction(f"{where} (`{name}` found nothing)")
+        return found
+
+    column = getattr(fn, "column", None)
+    if column is not None:
+
+        def required_column(values: list[Any], *args: Any) -> list[Any]:
+            found = column(values, *args)
+            if any(v is None for v in found):
+                raise MissingExtraction(where)  # the caller retries per sample for the flags
+            return found
+
+        required.column = required_column  # type: ignore[attr-defined]
+    return required
+
+
+ENV = SandboxEnvironment(finalize=_finalize)
+ENV.add_filters(FILTERS)
+ENV.add_filters(
+    {_REQUIRED + name: _required(name, FILTERS[name], "an item value") for name in EXTRACTIONS}
+)
 
 
 Step = tuple[Literal["key", "filter"], Any, tuple[Any, ...]]
@@ -231,38 +262,65 @@ def _format_path(path: Sequence[str | int]) -> str:
 def compile_template(source: Any, location: Location | None = None) -> CompiledTemplate:
     """Compile a template string; non-strings (numbers, lists) become constants.
 
-    Raises `TemplateError` (with `location`) on a syntax error or a namespace other than
-    `item` / `sample`.
+    Raises `TemplateError` (with `location`) on a syntax error, a namespace other than
+    `item` / `sample`, constant arithmetic past the template limits, or nesting too deep.
     """
     if not isinstance(source, str) or ("{{" not in source and "{%" not in source):
         return CompiledTemplate(source=str(source), kind="constant", _fn=lambda ns, v=source: v)
+    try:
+        return _compile(source, location)
+    except RecursionError:
+        raise TemplateError(
+            f"template nests too deeply ({len(source)} characters)",
+            location,
+            hint="flatten the template: nest fewer brackets, filters and blocks",
+        ) from None
+    except TemplateLimitError as exc:
+        raise TemplateError(
+            f"{exc} in {_clip(source)!r}",
+            location,
+            hint="templates may not build huge numbers or texts; compute the value in the data",
+        ) from None
 
+
+def _clip(source: str) -> str:
+    return source if len(source) <= 80 else source[:77] + "..."
+
+
+def _compile(source: str, location: Location | None) -> CompiledTemplate:
     try:
         tree = ENV.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateError(
-            f"template does not parse: {exc.message} in {source!r}",
+            f"template does not parse: {exc.message} in {_clip(source)!r}",
             location,
             hint="templates look like `{{ item.field }}` or `{{ sample.output_text | boxed }}`",
         ) from None
 
+    # Names bound inside the template (`{% for x in … %}`, `{% set %}`), found once: a
+    # per-name search was quadratic in the template's size.
+    local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     for name in tree.find_all(nodes.Name):
-        if name.ctx == "load" and name.name not in NAMESPACES and not _is_local(tree, name.name):
+        if name.ctx == "load" and name.name not in NAMESPACES and name.name not in local:
             hint = did_you_mean(name.name, NAMESPACES) or "use `item.<field>` or `sample.<field>`"
             raise TemplateError(
-                f"unknown template variable `{name.name}` in {source!r}: only `item` and `sample` exist",
+                f"unknown template variable `{name.name}` in {_clip(source)!r}:"
+                " only `item` and `sample` exist",
                 location,
                 hint=hint,
             )
     for unknown_filter in tree.find_all(nodes.Filter):
-        if unknown_filter.name not in ENV.filters:
+        if unknown_filter.name not in ENV.filters or unknown_filter.name.startswith("_"):
             hint = (
                 did_you_mean(unknown_filter.name, ENV.filters)
                 or f"rft filters: {', '.join(FILTERS)}"
             )
             raise TemplateError(
-                f"unknown filter `{unknown_filter.name}` in {source!r}", location, hint=hint
+                f"unknown filter `{unknown_filter.name}` in {_clip(source)!r}", location, hint=hint
             )
+
+        if unknown_filter.name == "regex" and unknown_filter.args:
+            _check_pattern(unknown_filter.args[0], source, location)
 
     paths = _paths(tree)
     for path in paths:
@@ -272,21 +330,24 @@ def compile_template(source: Any, location: Location | None = None) -> CompiledT
                 or f"sample fields: {', '.join(SAMPLE_FIELDS)}"
             )
             raise TemplateError(
-                f"unknown sample field `{path[1]}` in {source!r}", location, hint=hint
+                f"unknown sample field `{path[1]}` in {_clip(source)!r}", location, hint=hint
             )
+    check_constants(tree)
 
     single = _SINGLE_EXPRESSION.match(source)
-    if single and "{{" not in single["expr"] and "{%" not in source:
-        body = tree.body
-        expr = (
-            body[0].nodes[0]
-            if len(body) == 1 and isinstance(body[0], nodes.Output) and len(body[0].nodes) == 1
-            else None
-        )
-        fast = _fast_steps(expr) if expr is not None else None
+    body = tree.body
+    expr = (
+        body[0].nodes[0]
+        if len(body) == 1 and isinstance(body[0], nodes.Output) and len(body[0].nodes) == 1
+        else None
+    )
+    if single and "{{" not in single["expr"] and "{%" not in source and expr is not None:
+        fast = _fast_steps(expr)
         if fast is not None:
             root, steps = fast
             key_path = [root] + [arg for kind, arg, _ in steps if kind == "key"]
+            if root == "item":
+                steps = _require_extractions(steps, single["expr"].strip())
             fn = _make_getter(root, steps, _format_path(key_path))
             column_root: tuple[str, ...] = (root,)
             column_steps = steps
@@ -300,11 +361,16 @@ def compile_template(source: Any, location: Location | None = None) -> CompiledT
                 root=column_root,
                 steps=column_steps,
             )
-        compiled = ENV.compile_expression(single["expr"], undefined_to_none=False)
+        _mark_item_extractions(expr)
+        assign = nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)
+        compiled = TemplateExpression(
+            ENV.from_string(harden(nodes.Template([assign], lineno=1))), False
+        )
+        evaluate = bounded(lambda namespace: compiled(**namespace))
 
         def evaluate_expression(namespace: Mapping[str, Any]) -> Any:
             try:
-                value = compiled(**namespace)
+                value = evaluate(namespace)
             except UndefinedError as exc:
                 raise MissingVariable(str(exc)) from None
             if isinstance(value, Undefined):
@@ -315,20 +381,54 @@ def compile_template(source: Any, location: Location | None = None) -> CompiledT
             source=source, kind="expression", paths=paths, _fn=evaluate_expression
         )
 
-    template = ENV.from_string(source)
+    _mark_item_extractions(tree)
+    template = ENV.from_string(harden(tree))
+    render_bounded = bounded(template.render)
 
     def render(namespace: Mapping[str, Any]) -> str:
         try:
-            return template.render(namespace)
+            return render_bounded(namespace)
         except UndefinedError as exc:
             raise MissingVariable(str(exc)) from None
 
     return CompiledTemplate(source=source, kind="render", paths=paths, _fn=render)
 
 
-def _is_local(tree: nodes.Template, name: str) -> bool:
-    """True when `name` is bound inside the template (a `{% for x in … %}` or `{% set %}`)."""
-    return any(n.name == name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param"))
+def _check_pattern(node: nodes.Node, source: str, location: Location | None) -> None:
+    """A constant `regex(...)` pattern must compile with RE2 (at load, not per sample)."""
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        try:
+            compile_regex(node.value, dotall=True)
+        except RegexError as exc:
+            raise TemplateError(
+                f"invalid regular expression {node.value!r} in {_clip(source)!r}: {exc}",
+                location,
+                hint="escape special characters (\\. \\( \\[); use a group instead of a lookaround",
+            ) from None
+
+
+def _require_extractions(steps: list[Step], where: str) -> list[Step]:
+    """Getter steps over item data, with extraction filters that may not find nothing."""
+    extraction_fns = {id(FILTERS[name]): name for name in EXTRACTIONS}
+    out: list[Step] = []
+    for kind, arg, args in steps:
+        name = extraction_fns.get(id(arg)) if kind == "filter" else None
+        out.append((kind, _required(name, arg, where), args) if name else (kind, arg, args))
+    return out
+
+
+def _root_name(node: nodes.Node) -> str | None:
+    while isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Filter):
+        node = node.node
+    return node.name if isinstance(node, nodes.Name) else None
+
+
+def _mark_item_extractions(tree: nodes.Node) -> None:
+    """Make extraction filters over item data raise `MissingExtraction` (jinja paths)."""
+    nodes_ = [tree] if isinstance(tree, nodes.Filter) else []
+    for node in [*nodes_, *tree.find_all(nodes.Filter)]:
+        if node.name in EXTRACTIONS and node.node is not None and _root_name(node) == "item":
+            node.name = _REQUIRED + node.name
 
 
 def resolve_path(value: Any, path: Sequence[str | int]) -> Any:

@@ -164,3 +164,40 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "unknown grader type `nope`" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_progress_prints_plain_lines_when_not_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from rft.cli.common import PlainProgress, make_progress
+
+    buffer = io.StringIO()
+    out = Console(file=buffer, force_terminal=False, width=200)
+    progress = make_progress(out=out)
+    assert isinstance(progress, PlainProgress)
+    with progress:
+        task = progress.add_task("grpo", total=100, completed=0, info="")
+        for step in range(1, 101):
+            progress.update(task, completed=step, train=0.5)
+        progress.update(task, info="best 0.9")
+    lines = [line.split(" [")[0] for line in buffer.getvalue().splitlines()]
+    assert lines == [
+        "grpo: 0/100",
+        *[f"grpo: {k}/100" for k in range(10, 101, 10)],
+        "grpo: 100/100 best 0.9",
+    ]
+    assert "\x1b" not in buffer.getvalue()
+
+
+def test_progress_is_rich_on_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from rft.cli.common import make_progress
+
+    out = Console(file=io.StringIO(), force_terminal=True)
+    assert isinstance(make_progress(out=out), Progress)

@@ -136,3 +136,61 @@ def test_extraction_functions() -> None:
     assert after("Work.\nAnswer: 12", "Answer:") == "12"
     assert lines(" a \n\n b ") == ["a", "b"]
     assert boxed(None) is None and last_number(None) is None
+
+
+# -- issue 12: an extraction that finds nothing in item data is a flag, never an empty match --
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "{{ item.answer | extract_tag('answer') }}",  # fast path (getter)
+        "{{ item.answer | extract_tag('answer') | lower }}",
+        "{{ (item.answer | extract_tag('answer')) ~ '' }}",  # jinja expression
+        "{{ item.answer | boxed }}",
+        "{{ item.answer | regex('=(\\\\d+)', 1) }}",
+        "{{ item.answer | after('Answer:') }}",
+        "{{ item.answer | last_number }}",
+        "Answer: {{ item.answer | extract_tag('answer') }}",  # jinja render
+    ],
+)
+def test_missing_item_extraction_flags_and_scores_zero(reference: str) -> None:
+    import rft
+
+    reward = rft.compile(
+        {
+            "type": "string_check",
+            "name": "s",
+            "input": "{{ sample.output_text }}",
+            "reference": reference,
+            "operation": "like",
+        }
+    )
+    scores = reward.score(["anything at all", "x"], [{"answer": "no tag here"}, {"answer": "-"}])
+    assert scores.scores.tolist() == [0.0, 0.0]
+    assert scores.errors["invalid_variable_error"].tolist() == [True, True]
+    assert "found nothing" in (scores.first_message(0) or "")
+
+
+def test_found_item_extraction_still_passes() -> None:
+    import rft
+
+    reward = rft.compile(
+        {
+            "type": "string_check",
+            "name": "s",
+            "input": "{{ sample.output_text }}",
+            "reference": "{{ item.answer | extract_tag('answer') }}",
+            "operation": "like",
+        }
+    )
+    scores = reward.score(["it is 42", "it is 41"], [{"answer": "<answer>42</answer>"}] * 2)
+    assert scores.scores.tolist() == [1.0, 0.0]
+    assert not scores.any_error.any()
+
+
+def test_missing_sample_extraction_is_a_wrong_answer_not_a_flag() -> None:
+    template = compile_template("{{ sample.output_text | extract_tag('answer') }}")
+    rendered = Batch(["no tag"], [{}]).render(template)
+    assert rendered.values == [None]
+    assert rendered.flags == {}

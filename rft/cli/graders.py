@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from rft.cli.common import EXIT_USAGE, console, err_console, friendly_errors
+from rft.data import printable
 from rft.errors import DataError, Location
 
 graders_app = typer.Typer(help="Author, check and run grader bundles.", no_args_is_help=True)
@@ -49,7 +52,9 @@ def validate(
             failed = True
             err_console.print(f"[red]✗[/] {path}: {len(problems)} problem(s)")
             for problem in problems[:50]:
-                err_console.print(f"  {data or path}: {problem}", highlight=False, markup=False)
+                err_console.print(
+                    printable(f"  {data or path}: {problem}"), highlight=False, markup=False
+                )
             if len(problems) > 50:
                 err_console.print(f"  … and {len(problems) - 50} more")
         else:
@@ -100,7 +105,7 @@ def test(
             score = "" if outcome.score is None else f"{outcome.score:.3f}"
             table.add_row(
                 str(path),
-                outcome.title,
+                Text(printable(outcome.title)),
                 score,
                 outcome.expected,
                 "[green]pass[/]" if ok else "[red]FAIL[/]",
@@ -109,7 +114,7 @@ def test(
                 details.append(f"{path} :: {outcome.title}: " + "; ".join(outcome.problems))
     console.print(table)
     for line in details:
-        console.print(line, markup=False, highlight=False)
+        console.print(printable(line), markup=False, highlight=False)
     console.print(f"{passed} passed, {failed} failed")
     if failed:
         raise typer.Exit(1)
@@ -119,15 +124,19 @@ def _pair(
     items: list[dict[str, Any]], samples: list[Any], samples_path: Path
 ) -> list[dict[str, Any]]:
     """Pair samples with items: by `item_index` when the samples carry it, else line by line."""
-    if samples and all(isinstance(s, dict) and "item_index" in s for s in samples):
+    if any(isinstance(s, dict) and "item_index" in s for s in samples):
         paired = []
         for number, sample in enumerate(samples, start=1):
-            index = sample["item_index"]
-            if not isinstance(index, int) or not 0 <= index < len(items):
+            index = sample.get("item_index") if isinstance(sample, dict) else None
+            # `type(...) is int`: a JSON `true` is a Python bool, an int subclass (item 1).
+            if type(index) is not int or not 0 <= index < len(items):
                 raise DataError(
-                    f"item_index {index!r} is out of range (0..{len(items) - 1})",
+                    f"item_index {index!r} is not an item number (0..{len(items) - 1})"
+                    if index is not None
+                    else "this sample has no item_index but others do",
                     Location(file=str(samples_path), line=number, field=("item_index",)),
-                    hint="item_index is the 0-based line number of the item in --data",
+                    hint="item_index is the 0-based integer line number of the item in --data;"
+                    " give it on every sample or on none",
                 )
             paired.append(items[index])
         return paired
@@ -160,12 +169,20 @@ def run(
 ) -> None:
     """Grade a file of model outputs and print per-grader means and error counts."""
     import rft
-    from rft.data import read_jsonl
+    from rft.data import read_jsonl, read_samples
 
-    reward = rft.compile(bundle)
+    if out is not None:
+        _check_out(out)  # before grading: a bad --out must not waste a (judge-priced) run
     items = read_jsonl(data)
-    outputs = read_jsonl(samples, objects=False)
+    outputs = read_samples(samples)
+    if not outputs:
+        raise DataError(
+            f"no samples in {samples}",
+            Location(file=str(samples)),
+            hint='give one model output per line (a JSON string or {"output_text": ...})',
+        )
     paired = _pair(items, outputs, samples)
+    reward = rft.compile(bundle)
     try:
         scores = reward.score(outputs, paired)
     finally:
@@ -179,7 +196,7 @@ def run(
     table.add_column("mean", justify="right")
     table.add_row("[bold]reward[/]", f"{scores.mean:.4f}")
     for name, mean in scores.sub_means().items():
-        table.add_row(name, f"{mean:.4f}")
+        table.add_row(Text(printable(name)), f"{mean:.4f}")  # names come from the bundle
     console.print(table)
     counts = {k: v for k, v in scores.error_counts().items() if v}
     skipped = int(scores.skipped.sum())
@@ -190,12 +207,35 @@ def run(
     )
     if out is not None:
         frame = scores.to_frame()
-        out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix == ".parquet":
             frame.to_parquet(out, index=False)
         else:
             frame.to_csv(out, index=False)
         console.print(f"wrote {out}")
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an --out that cannot be written, before any work is done."""
+    if out.is_dir():
+        raise DataError(
+            f"--out is a directory: {out}",
+            Location(file=str(out)),
+            hint="give a file path ending in .csv or .parquet",
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(
+            f"--out {out} cannot be written: {exc.strerror or exc}",
+            Location(file=str(out)),
+            hint="choose a path in a writable folder",
+        ) from None
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise DataError(
+            f"--out {out} cannot be written: permission denied",
+            Location(file=str(out)),
+            hint="choose a path in a writable folder",
+        )
 
 
 @graders_app.command("probe")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,16 +9,58 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import numpy as np
-import yaml
 
 from rft.batch import Batch, parse_output_json
-from rft.errors import BundleError, ErrorFlag
+from rft.errors import BundleError, ErrorFlag, Location
 from rft.graders.base import CompileContext, Grader, GraderOutput
 from rft.graders.registry import register
+from rft.loading import MAX_DEPTH, load_yaml_located, read_text
 from rft.spec.json_schema import JsonSchemaSpec
 
 _OUTPUT_TEXT = re.compile(r"^\s*\{\{\s*sample\.output_text\s*\}\}\s*$")
 _MISSING = object()
+
+
+_REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    # Defense in depth: `_check_refs` already refused every non-local ref at load.
+    raise ValueError(f"rft never fetches schemas ({uri})")
+
+
+def _check_refs(schema: Any, context: CompileContext) -> None:
+    """Refuse `$ref`s that would reach the network or the disk, and unknown `$schema`s.
+
+    Only refs inside the schema itself (`#`, `#/$defs/x`, `#anchor`) are allowed: a remote
+    ref made validation wait on a silent server, and `file://` refs read local files.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(schema, ())]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, dict):
+            for key in _REF_KEYWORDS:
+                ref = node.get(key)
+                if isinstance(ref, str) and not ref.startswith("#"):
+                    raise BundleError(
+                        f"`{key}: {ref}` is not allowed: only local `$ref`s (starting with `#`)"
+                        " are, so that a schema never reaches the network or the disk",
+                        context.location("schema", *at, key),
+                        hint="copy the referenced schema under `$defs` and use `#/$defs/<name>`",
+                    )
+            meta = node.get("$schema")
+            if isinstance(meta, str) and (
+                jsonschema.validators.validator_for({"$schema": meta}, default=None) is None
+            ):
+                raise BundleError(
+                    f"unknown `$schema: {meta}`: rft knows the standard drafts only and never"
+                    " fetches meta-schemas",
+                    context.location("schema", *at, "$schema"),
+                    hint="use https://json-schema.org/draft/2020-12/schema or remove `$schema`",
+                )
+            stack.extend((value, (*at, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*at, i)) for i, value in enumerate(node))
 
 
 @register
@@ -55,7 +96,7 @@ class JsonSchemaGrader(Grader):
         location = self.context.location("schema")
         try:
             self._python_validator = jsonschema.validators.validator_for(self.schema)(self.schema)
-            self._validator = jsonschema_rs.validator_for(self.schema)
+            self._validator = jsonschema_rs.validator_for(self.schema, retriever=_refuse_retrieval)
         except Exception as exc:
             raise BundleError(
                 f"the JSON Schema cannot be compiled: {exc}",
@@ -69,32 +110,14 @@ class JsonSchemaGrader(Grader):
     def _load_schema(self, source: dict[str, Any] | str) -> dict[str, Any]:
         location = self.context.location("schema")
         if isinstance(source, str):
-            path = Path(source).expanduser()
-            if not path.is_absolute():
-                path = self.context.base_dir / path
-            if not path.is_file():
-                raise BundleError(
-                    f"schema file not found: {path}",
-                    location,
-                    hint="give the schema inline, or a JSON/YAML file path relative to the bundle file",
-                )
-            text = path.read_text(encoding="utf-8")
-            try:
-                source = (
-                    json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-                )
-            except (json.JSONDecodeError, yaml.YAMLError) as exc:
-                raise BundleError(
-                    f"schema file {path} does not parse: {exc}",
-                    location,
-                    hint="fix the JSON/YAML syntax of the schema file",
-                ) from None
+            source = self._read_schema_file(source, location)
         if not isinstance(source, dict | bool):
             raise BundleError(
                 f"a JSON Schema must be an object (or a boolean), got {type(source).__name__}",
                 location,
                 hint="e.g. `schema: {type: object, required: [answer]}`",
             )
+        _check_refs(source, self.context)
         try:
             jsonschema.validators.validator_for(source).check_schema(source)
         except jsonschema.SchemaError as exc:
@@ -104,7 +127,46 @@ class JsonSchemaGrader(Grader):
                 location,
                 hint="see https://json-schema.org/understanding-json-schema/ for the keywords",
             ) from None
+        except RecursionError:
+            raise BundleError(
+                f"the JSON Schema nests deeper than {MAX_DEPTH} levels", location, hint="flatten it"
+            ) from None
         return source  # type: ignore[return-value]
+
+    def _read_schema_file(self, name: str, location: Location) -> Any:
+        """A schema file inside the bundle's folder, read with the bundle reader's limits."""
+        base = self.context.base_dir.resolve()
+        path = (base / Path(name).expanduser()).resolve()
+        if not path.is_relative_to(base):
+            raise BundleError(
+                f"schema file {name} is outside the bundle's folder ({base})",
+                location,
+                hint="copy the schema next to the bundle and give its relative path",
+            )
+        if path.exists() and not path.is_file():
+            raise BundleError(
+                f"schema file {path} is not a file", location, hint="give a JSON/YAML file"
+            )
+        if not path.exists():
+            raise BundleError(
+                f"schema file not found: {path}",
+                location,
+                hint="give the schema inline, or a JSON/YAML file path relative to the bundle file",
+            )
+        try:
+            text = read_text(path, what="schema")
+            data, _ = load_yaml_located(
+                text, file=str(path), is_json=path.suffix.lower() == ".json"
+            )
+        except BundleError as exc:
+            # Report it at the bundle's `schema:` field, naming the schema file's own problem.
+            raise BundleError(
+                f"schema file {path} does not parse: {exc.message}"
+                + (f" (its line {exc.location.line})" if exc.location.line else ""),
+                location,
+                hint=exc.hint or "fix the schema file",
+            ) from None
+        return data
 
     def _required_validators(self) -> list[tuple[str, Any]]:
         schema = self.schema if isinstance(self.schema, dict) else {}
@@ -115,7 +177,12 @@ class JsonSchemaGrader(Grader):
         for name in schema.get("required") or []:
             sub = properties.get(name)
             if isinstance(sub, dict):
-                found.append((name, jsonschema_rs.validator_for({**shared, **sub})))
+                found.append(
+                    (
+                        name,
+                        jsonschema_rs.validator_for({**shared, **sub}, retriever=_refuse_retrieval),
+                    )
+                )
             elif sub is False:
                 found.append((name, False))
             else:
