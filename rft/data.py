@@ -125,11 +125,12 @@ def read_samples(path: str | Path) -> list[Any]:
     return samples
 
 
-def write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
-    """Write rows as JSONL (UTF-8), creating parent directories."""
+def write_jsonl(path: str | Path, rows: Iterable[Any]) -> Path:
+    """Write rows as JSONL (UTF-8), creating parent directories; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         for row in rows:
             handle.write(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY))
             handle.write(b"\n")
+    return path

@@ -158,16 +158,36 @@ class RewardFunction:
         return found
 
     def check_items(self, items: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Problems of these dataset rows: template variables that do not resolve (row numbers 1-based)."""
+        """Problems of these dataset rows (row numbers 1-based): template variables that do not
+        resolve, and item-only templates whose extraction finds nothing (`extract_tag`, `regex`,
+        ... on the reference), which would otherwise flag every sample of that row at train time."""
         problems: list[str] = []
         paths = self.item_paths()
+        item_getters = [
+            (name, template)
+            for name, grader in self.graders().items()
+            for template in grader.templates()
+            if template.kind == "getter" and template.root == ("item",) and template.steps
+        ]
         for row, item in enumerate(items, start=1):
+            missing = False
             for grader, path in paths:
                 try:
                     resolve_path(item, path)
                 except MissingVariable as exc:
+                    missing = True
                     problems.append(
                         f"row {row}: grader `{grader}` reads `item.{exc.path}`, which is missing"
+                    )
+            if missing:
+                continue
+            for grader, template in item_getters:
+                try:
+                    template({"item": item, "sample": {}})
+                except MissingVariable:
+                    problems.append(
+                        f"row {row}: grader `{grader}`'s `{template.source}` found nothing in this "
+                        "item (every sample of it would score 0 with invalid_variable_error)"
                     )
         return problems
 

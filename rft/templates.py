@@ -35,7 +35,7 @@ from rft.template_limits import (
 )
 
 NAMESPACES = ("item", "sample")
-SAMPLE_FIELDS = ("output_text", "output_json", "output_tools")
+SAMPLE_FIELDS = ("output_text", "output_json", "output_tools", "choices", "output_audio")
 
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
 
@@ -90,7 +90,16 @@ def _required(name: str, fn: Callable[..., Any], where: str) -> Callable[..., An
             return found
 
         required.column = required_column  # type: ignore[attr-defined]
+    required.filter_name = name  # type: ignore[attr-defined]
     return required
+
+
+_FILTER_NAMES = {id(fn): name for name, fn in FILTERS.items()}
+
+
+def filter_name(fn: Callable[..., Any]) -> str:
+    """The DSL name of a getter step's filter function (`extract_tag`, `boxed`, ...)."""
+    return getattr(fn, "filter_name", None) or _FILTER_NAMES[id(fn)]
 
 
 ENV = SandboxEnvironment(finalize=_finalize)

@@ -221,3 +221,25 @@ def test_trl_reward_is_async_for_io_bound_bundles_and_logs_once() -> None:
     assert logged == {"py/py": 0.5}
     sync = rft.trl_reward(rft.compile(BUNDLE), log_metrics=False)
     assert not inspect.iscoroutinefunction(sync) and sync.__name__ == "answer_check"
+
+
+def test_check_items_reports_an_item_extraction_that_finds_nothing() -> None:
+    reward = rft.compile(
+        {
+            "type": "string_check",
+            "name": "m",
+            "operation": "like",
+            "input": "{{ sample.output_text }}",
+            "reference": "{{ item.solution | extract_tag('answer') }}",
+        }
+    )
+    rows = [{"solution": "<answer>4</answer>"}, {"solution": "no tag"}, {}]
+    assert reward.check_items(rows) == [
+        "row 2: grader `m`'s `{{ item.solution | extract_tag('answer') }}` found nothing in this "
+        "item (every sample of it would score 0 with invalid_variable_error)",
+        "row 3: grader `m` reads `item.solution`, which is missing",
+    ]
+    # What the report warns about is what grading does: the empty reference never matches.
+    scores = reward.score(["4", "anything"], rows[:2])
+    assert scores.scores.tolist() == [1.0, 0.0]
+    assert scores.errors["invalid_variable_error"].tolist() == [False, True]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rft.cli.common import console, friendly_errors
+from rft.cli.common import console, friendly_errors, make_progress
 from rft.errors import ConfigError
 
 
@@ -25,23 +25,13 @@ def demo(
     ),
 ) -> None:
     """Run the rare-disease demo end to end on CPU, offline, and print the comparison table."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from rft.demo.pipeline import TASKS, DemoConfig, run_demo
     from rft.demo.table import rich_table
 
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
     config = DemoConfig(task=task, out=out, seed=seed, quick=quick, profile=profile)  # type: ignore[arg-type]
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[info]}"),
-        console=console,
-        transient=True,
-    )
+    progress = make_progress(transient=True)
     with progress:
         result = run_demo(
             config,

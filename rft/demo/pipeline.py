@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from rft.data import read_jsonl, write_jsonl
 from rft.demo.table import ModelRow
 from rft.shipped import bundle_path
 
@@ -175,16 +176,6 @@ Say = Callable[[str], None]
 
 
 # -- data ---------------------------------------------------------------------------------------
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    return path
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
-
-
 def build_data(config: DemoConfig, data_dir: Path) -> dict[str, Any]:
     """Write `train.jsonl` / `valid.jsonl` (+ manifest) for the task; returns a short summary.
 
@@ -201,10 +192,10 @@ def build_data(config: DemoConfig, data_dir: Path) -> dict[str, Any]:
         )
         # Clean cases are short enough that a held-out patient can repeat a training patient's
         # exact terms; such rows would measure memorisation (and `rft train` refuses them).
-        train_prompts = {r["prompt"] for r in _read_jsonl(data_dir / "train.jsonl")}
-        valid = _read_jsonl(data_dir / "valid.jsonl")
+        train_prompts = {r["prompt"] for r in read_jsonl(data_dir / "train.jsonl")}
+        valid = read_jsonl(data_dir / "valid.jsonl")
         kept = [r for r in valid if r["prompt"] not in train_prompts]
-        _write_jsonl(data_dir / "valid.jsonl", kept)
+        write_jsonl(data_dir / "valid.jsonl", kept)
         rows = dict(manifest["rows"]) | {"valid": len(kept)}
         return {"rows": rows, "profile": config.profile, "dropped": len(valid) - len(kept)}
     import importlib.util
@@ -217,8 +208,8 @@ def build_data(config: DemoConfig, data_dir: Path) -> dict[str, Any]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     train, valid = module.make_rows(3000, 200, 0)
-    _write_jsonl(data_dir / "train.jsonl", train)
-    _write_jsonl(data_dir / "valid.jsonl", valid)
+    write_jsonl(data_dir / "train.jsonl", train)
+    write_jsonl(data_dir / "valid.jsonl", valid)
     return {"rows": {"train": len(train), "valid": len(valid)}}
 
 
@@ -264,7 +255,7 @@ def build_model(config: DemoConfig, recipe: Recipe, data_dir: Path, model_dir: P
     from rft.train.tiny_model import build_tiny_model
 
     _quiet()  # no "Writing model shards" bar under rft's own display
-    rows = _read_jsonl(data_dir / "train.jsonl") + _read_jsonl(data_dir / "valid.jsonl")
+    rows = read_jsonl(data_dir / "train.jsonl") + read_jsonl(data_dir / "valid.jsonl")
     if config.task == "rare-disease":
         # One token per HPO id, gene and JSON mark (vocab.txt): prompts of ~10 tokens and
         # 5-gene answers of 15 (the `word` level's separate spaces, quotes and colons made them
@@ -376,7 +367,7 @@ def baseline_answers(data_dir: Path, rows: list[dict[str, Any]]) -> list[str]:
     from rft.tasks.phenotype_baseline import PhenotypeRanker
     from rft.tasks.rare_disease import MAX_GENES, tiny_target
 
-    train = _read_jsonl(data_dir / "train.jsonl")
+    train = read_jsonl(data_dir / "train.jsonl")
     ranker = PhenotypeRanker.from_disease_ids({r["disease_id"] for r in train})
     return [" " + tiny_target(g) for g in ranker.rank_rows(rows, k=MAX_GENES)]
 
@@ -405,12 +396,12 @@ def run_demo(
 
     t = time.perf_counter()
     info = build_data(config, data_dir)
-    train_rows = _read_jsonl(data_dir / "train.jsonl")
-    valid_rows = _read_jsonl(data_dir / "valid.jsonl")
+    train_rows = read_jsonl(data_dir / "train.jsonl")
+    valid_rows = read_jsonl(data_dir / "valid.jsonl")
     if recipe.eval_rows is not None:
         valid_rows = valid_rows[: recipe.eval_rows]
     labelled = labelled_subset(train_rows, spec.group_key, recipe.labelled_per_group, config.seed)
-    labelled_file = _write_jsonl(data_dir / "labelled.jsonl", sft_rows(config.task, labelled))
+    labelled_file = write_jsonl(data_dir / "labelled.jsonl", sft_rows(config.task, labelled))
     say(
         f"data: {info['rows']['train']} train / {info['rows']['valid']} valid rows "
         f"({time.perf_counter() - t:.1f}s); {len(labelled)} labelled rows for SFT"

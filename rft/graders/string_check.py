@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,16 +13,13 @@ from rft.errors import BundleError, ErrorFlag
 from rft.graders.base import CompileContext, Grader, GraderOutput, as_text
 from rft.graders.registry import register
 from rft.normalize import make_normalizer
+from rft.safe_regex import compile_regex
 from rft.spec.string import StringCheckSpec
 
 
 def _regex_search(text: str, pattern: str) -> bool:
-    return _compiled(pattern).search(text) is not None
-
-
-@functools.lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    # RE2: linear-time matching, so a pattern from a bundle or an item cannot hang grading.
+    return compile_regex(pattern).search(text) is not None
 
 
 OPERATIONS: dict[str, Callable[[str, str], bool]] = {
@@ -66,12 +62,12 @@ class StringCheckGrader(Grader):
             for ref in self.references:
                 if ref.kind == "constant":
                     try:
-                        _compiled(self.normalize(ref.source))
+                        compile_regex(self.normalize(ref.source))
                     except re.error as exc:
                         raise BundleError(
                             f"invalid regular expression {ref.source!r}: {exc}",
                             self.context.location("reference"),
-                            hint="escape special characters (\\. \\( \\[) or test the pattern with Python's re",
+                            hint="escape special characters (\\. \\( \\[); RE2 has no lookarounds or backreferences",
                         ) from None
 
     def grade(self, batch: Batch) -> GraderOutput:

@@ -24,7 +24,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.S | re.I)
+from rft.safe_regex import compile_regex
+
+# RE2 (linear time): Python's lazy `.*?` rescans the rest of the reply from every `<think>`,
+# quadratic on a hostile reply that opens thousands of them.
+_THINK_BLOCK = compile_regex(r"(?i)<think>.*?</think>", dotall=True)
 _THINK_OPEN = re.compile(r"<think>", re.I)
 _THINK_CLOSE = re.compile(r"</think>", re.I)
 _BARE_NUMBER = re.compile(r"^\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*$")

@@ -42,9 +42,8 @@ from rich.table import Table
 
 from rft.batch import normalize_sample
 from rft.errors import RftError
-from rft.extraction import FILTERS
 from rft.prompts import prompt_of, prompt_text
-from rft.templates import ENV, CompiledTemplate, MissingVariable, compile_template
+from rft.templates import ENV, CompiledTemplate, MissingVariable, compile_template, filter_name
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,8 +65,6 @@ EXTRACTIONS = frozenset({"extract_tag", "boxed", "last_number", "regex", "after"
 NO_EXTRACTION = "(this item gives no answer in the expected format)"
 """What `missing_extraction` puts where a template extracts from the item: no tag, box,
 number, JSON or common marker, so the extraction finds nothing."""
-
-_FILTER_NAMES = {id(fn): name for name, fn in FILTERS.items()}
 
 Path_ = tuple[str | int, ...]
 Filter = tuple[str, tuple[Any, ...]]
@@ -116,7 +113,7 @@ def filtered_paths(template: CompiledTemplate) -> list[FilteredPath]:
                 break
             keys.append(arg)
         filters = tuple(
-            (_FILTER_NAMES[id(arg)], args) for kind, arg, args in template.steps if kind == "filter"
+            (filter_name(arg), args) for kind, arg, args in template.steps if kind == "filter"
         )
         return [FilteredPath((*template.root, *keys), filters)]
     tree = ENV.parse(template.source)

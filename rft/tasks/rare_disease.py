@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rft.data import write_jsonl
 from rft.errors import ConfigError
 from rft.tasks.hpo import PHENOTYPIC_ABNORMALITY, Disease, Ontology, load_diseases, load_ontology
 from rft.tasks.phenotype_baseline import PhenotypeRanker
@@ -429,13 +430,6 @@ def build_rare_disease(config: BuildConfig) -> RareDiseaseDataset:
         "build_seconds": round(time.perf_counter() - started, 2),
     }
     return data
-
-
-def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """One JSON object a line, UTF-8, non-ASCII kept as is."""
-    with open(path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def write_rare_disease(out: Path, config: BuildConfig) -> dict[str, Any]:
