@@ -1132,7 +1132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print("\n## Checks\n")
     elapsed = time.perf_counter() - start
-    checks.append((f"finished in {elapsed:.0f} s (< 300 s)", elapsed < 300))
+    # The adversarial set adds Inspect math() at ~10-40 ms per answer: allow it more time.
+    limit = 600 if "adversarial" in sections and args.per_kind is None else 300
+    checks.append((f"finished in {elapsed:.0f} s (< {limit} s)", elapsed < limit))
     print(table(["check", "ok"], [[name, "yes" if ok else "NO"] for name, ok in checks]))
     report["checks"] = [{"check": name, "ok": ok} for name, ok in checks]
     report["seconds"] = elapsed
