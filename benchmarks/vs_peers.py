@@ -378,6 +378,10 @@ TARGET_FALSE_PASS_SHARE = 0.005
 TARGET_SPEEDUP = 5.0
 
 
+class SetError(ValueError):
+    """A labelled answer set that cannot be read; the message names the file and line."""
+
+
 @dataclass(frozen=True)
 class Labelled:
     """One hand-labelled answer: is `answer` a correct final answer for `gold`?"""
@@ -411,11 +415,11 @@ def load_labelled(path: Path, per_kind: int | None = None) -> list[Labelled]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                msg = f"{path}:{line_no}: not JSON ({exc.msg}); one case per line"
-                raise SystemExit(msg) from None
+                msg = f"{path}:{line_no}: not JSON ({exc.msg}); write one JSON case per line"
+                raise SetError(msg) from None
             missing = [k for k in CASE_KEYS if k not in row]
             if missing or not isinstance(row["label"], bool):
-                raise SystemExit(
+                raise SetError(
                     f"{path}:{line_no}: a case needs {', '.join(CASE_KEYS)} with a boolean label"
                     + (f" (missing: {', '.join(missing)})" if missing else "")
                 )
@@ -546,6 +550,9 @@ def tool_metrics(run: ToolRun, cases: Sequence[Labelled]) -> dict[str, Any]:
     out["us_per_answer"] = 1e6 * run.seconds / len(cases) if cases else 0.0
     out["errors"] = run.errors
     out["per_kind"] = {kind: count(index) for kind, index in by_kind.items()}
+    v = run.verdicts
+    out["false_pass_ids"] = [c.id for c, ok in zip(cases, v, strict=True) if ok and not c.label]
+    out["false_fail_ids"] = [c.id for c, ok in zip(cases, v, strict=True) if c.label and not ok]
     return out
 
 
@@ -1080,7 +1087,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     checks: list[tuple[str, bool]] = []
 
     if "adversarial" in sections:
-        result = adversarial_section(args.set, args.per_kind)
+        try:
+            result = adversarial_section(args.set, args.per_kind)
+        except SetError as exc:
+            parser.error(f"--set: {exc}")
         report["adversarial"] = result
         checks += adversarial_checks(result)
 

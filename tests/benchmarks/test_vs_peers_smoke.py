@@ -109,11 +109,20 @@ def test_loader_names_the_bad_line(vs_peers: ModuleType, tmp_path: Path) -> None
         json.dumps(good) + "\n" + json.dumps({**good, "id": "b", "label": "yes"}) + "\n",
         encoding="utf-8",
     )
-    with pytest.raises(SystemExit) as info:
+    with pytest.raises(vs_peers.SetError) as info:
         vs_peers.load_labelled(bad)
     assert str(info.value) == (
         f"{bad}:2: a case needs id, kind, gold, answer, label, why with a boolean label"
     )
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "--sections", "adversarial", "--set", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1].endswith(f"--set: {info.value}")
+    assert "Traceback" not in run.stderr
 
 
 def test_tool_metrics_count_false_passes_and_fails(vs_peers: ModuleType) -> None:
@@ -134,6 +143,7 @@ def test_tool_metrics_count_false_passes_and_fails(vs_peers: ModuleType) -> None
         "a": {"n": 3, "accuracy": 1 / 3, "false_passes": 2, "false_fails": 0},
         "b": {"n": 2, "accuracy": 0.5, "false_passes": 0, "false_fails": 1},
     }
+    assert (m["false_pass_ids"], m["false_fail_ids"]) == (["a2", "a3"], ["b1"])
     assert vs_peers.tool_metrics(vs_peers.ToolRun("t", None, skipped="gone"), cases) == {
         "skipped": "gone"
     }
