@@ -967,7 +967,7 @@ def rl_section(
     arithmetic = [c for c in cases if c.dataset in ("basic_arithmetic", "chain_sum")]
     batch = (arithmetic * (1 + group * prompts // max(len(arithmetic), 1)))[: group * prompts]
     reward = rft.compile(NUMERIC_BUNDLE)
-    trl_reward = reward.for_trl(log_metrics=False)
+    trl_reward = rft.trl_reward(reward, log_metrics=False)
     completions = [[{"role": "assistant", "content": c.output}] for c in batch]
     prompts_col = [[{"role": "user", "content": "q"}] for _ in batch]
     answers = [c.gold for c in batch]
