@@ -240,7 +240,9 @@ def read_openai_job(
         raise reader.error(
             ("suffix",), f"`suffix` must be a non-empty string, got {suffix!r}", 'e.g. "triage"'
         )
-    name = suffix.strip() if suffix else path.stem
+    # A folder name, never a path: OpenAI allows any text up to 64 characters.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", suffix.strip() if suffix else path.stem).strip(".-")
+    name = name or "openai-job"
     run_dir = Path(output_dir).resolve() if output_dir else base / "runs" / name
     notes.append(
         Note(
