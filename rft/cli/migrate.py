@@ -12,7 +12,8 @@ import typer
 
 from rft.cli.common import console, err_console, friendly_errors
 from rft.errors import ConfigError
-from rft.train.openai_job import read_openai_job, write_migration
+from rft.train.config import JobConfig
+from rft.train.openai_job import is_openai_job, read_openai_job, train_job, write_migration
 
 
 def migrate(
@@ -42,6 +43,26 @@ def migrate(
         )
     console.print(f"wrote {job_path} and {bundle_path}", highlight=False, markup=False)
     console.print(f"next: rft train {job_path}", highlight=False, markup=False)
+
+
+def train_job_of(job: Path, model: str | None) -> Path | JobConfig:
+    """What `rft train JOB [--model M]` runs: the job YAML as is, or an OpenAI job JSON mapped.
+
+    An OpenAI body (a `.json` file with `method` or `training_file`) becomes a `JobConfig`
+    with absolute paths, its grader written to `<run folder>/grader.json`; the ignored
+    fields are printed as warnings. `--model` is refused for an rft job YAML (it has `model:`).
+    """
+    if not is_openai_job(job):
+        if model is not None:
+            raise ConfigError(
+                f"--model is for OpenAI job JSON files; {job} is an rft job",
+                hint=f"set `model:` in {job}",
+            )
+        return job
+    mapped = read_openai_job(job, model=model)
+    for line in mapped.warnings():
+        err_console.print(f"warning: {line}", highlight=False, markup=False)
+    return train_job(mapped)
 
 
 def register(app: typer.Typer) -> None:

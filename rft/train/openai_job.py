@@ -569,11 +569,15 @@ def _data_file(body: Mapping[str, Any], key: str, reader: _Reader, base: Path) -
 def openai_train_job(
     path: str | Path, *, model: str | None = None, output_dir: str | Path | None = None
 ) -> JobConfig:
-    """The `JobConfig` `rft train openai_job.json --model M` runs; writes `<output_dir>/grader.json`.
+    """The `JobConfig` `rft train openai_job.json --model M` runs (see `train_job`)."""
+    return train_job(read_openai_job(path, model=model, output_dir=output_dir))
+
+
+def train_job(mapped: OpenAIJob) -> JobConfig:
+    """The mapped job, ready for `rft.train.run.run`: writes its grader to `job.grader`.
 
     Raises `ConfigError` when `model` (after `--model`) is an OpenAI-hosted model name.
     """
-    mapped = read_openai_job(path, model=model, output_dir=output_dir)
     if mapped.hosted_model:
         raise ConfigError(
             f"`model` {mapped.job.model!r} is an OpenAI-hosted model: its weights cannot be "
