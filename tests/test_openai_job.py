@@ -423,3 +423,13 @@ def test_train_job_of_routes_only_openai_bodies(job_dir: Path) -> None:
     job = train_job_of(write_body(job_dir, body()), "some/model")
     assert job.model == "some/model"
     assert job.grader.is_file()
+
+
+def test_a_python_graders_source_is_written_as_a_block(job_dir: Path) -> None:
+    source = "def grade(sample, item):\n    return float(sample['output_text'] == item['answer'])\n"
+    data = body()
+    data["method"]["reinforcement"]["grader"] = {"type": "python", "name": "py", "source": source}
+    mapped = read_openai_job(write_body(job_dir, data))
+    _, bundle_path = write_migration(mapped, job_dir / "out")
+    assert "source: |\n  def grade(sample, item):\n" in bundle_path.read_text()
+    assert yaml.safe_load(bundle_path.read_text()) == data["method"]["reinforcement"]["grader"]

@@ -364,7 +364,8 @@ def _check_grader(grader: dict[str, Any], reader: _Reader) -> None:
     """Load and compile the grader with rft's loader; relocate its errors into the JSON file."""
     prefix = ("method", "reinforcement", "grader")
     try:
-        rft.compile(load_bundle(grader))
+        with rft.compile(load_bundle(grader)):  # compiles templates, formulas, code; then closes
+            pass
     except BundleErrors as exc:
         raise BundleErrors([_relocate(e, prefix, reader) for e in exc.errors]) from None
     except LocatedError as exc:
@@ -591,6 +592,18 @@ def train_job(mapped: OpenAIJob) -> JobConfig:
     return mapped.job
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (python grader source, judge prompts) as `|` blocks, to edit."""
+
+
+_Dumper.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None
+    ),
+)
+
+
 def _rel(target: Path, start: Path) -> str:
     return os.path.relpath(target, start)
 
@@ -645,7 +658,7 @@ def write_migration(mapped: OpenAIJob, out_dir: str | Path) -> tuple[Path, Path]
     bundle.write_text(
         f"# The grader of {source.name} (`method.reinforcement.grader`), as is: OpenAI's grader\n"
         "# JSON loads unchanged in rft. Check it with `rft graders test grader.yaml`.\n"
-        + yaml.safe_dump(mapped.grader, sort_keys=False, allow_unicode=True, width=100),
+        + yaml.dump(mapped.grader, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100),
         encoding="utf-8",
     )
     return job, bundle
