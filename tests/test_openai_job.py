@@ -225,6 +225,29 @@ def test_an_invalid_grader_is_located_in_the_json(job_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "value", "kind"),
+    [
+        ("n_epochs", 0, "a number > 0"),
+        ("learning_rate_multiplier", -1.0, "a number > 0"),
+        ("compute_multiplier", "2", "a number > 0"),
+        ("batch_size", 2.5, "a whole number >= 1"),
+        ("eval_interval", True, "a whole number >= 1"),
+        ("eval_samples", 0, "a whole number >= 1"),
+    ],
+)
+def test_bad_hyperparameter_values(job_dir: Path, key: str, value: Any, kind: str) -> None:
+    path = write_body(job_dir, body(**{key: value}))
+    line = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if f'"{key}"' in x)
+    with pytest.raises(ConfigError) as info:
+        read_openai_job(path)
+    assert str(info.value) == (
+        f"{path}:{line}, field `method.reinforcement.hyperparameters.{key}`: "
+        f'`method.reinforcement.hyperparameters.{key}` must be {kind} or "auto", '
+        f'got {value!r}\n  fix: e.g. "{key}": "auto"'
+    )
+
+
+@pytest.mark.parametrize(
     ("edit", "message"),
     [
         (lambda d: d.pop("training_file"), "missing `training_file`"),

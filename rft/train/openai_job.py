@@ -423,42 +423,36 @@ def _hyperparameters(
     out: dict[str, Any] = {}
     notes = reader.notes
 
-    def number(key: str, *, integer: bool, positive_min: float) -> Any:
+    def number(key: str, *, integer: bool) -> int | float | None:
+        """A whole number >= 1 (`integer`) or a number > 0; None for "auto"."""
         where, value = merged[key]
-        dotted = ".".join(where)
         if value == "auto":
             return None
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and integer and float(value) != int(value):
-            ok = False
-        if not ok or value < positive_min or (positive_min == 0 and value <= 0):
+        ok = ok and (value >= 1 and float(value) == int(value) if integer else value > 0)
+        if not ok:
             kind = "a whole number >= 1" if integer else "a number > 0"
             raise reader.error(
                 where,
-                f'`{dotted}` must be {kind} or "auto", got {value!r}',
+                f'`{".".join(where)}` must be {kind} or "auto", got {value!r}',
                 f'e.g. "{key}": "auto"',
             )
         return int(value) if integer else float(value)
 
     simple = {
-        "n_epochs": (False, 0, "passes over the training prompts"),
-        "batch_size": (True, 1, "prompts per RL step"),
+        "n_epochs": (False, "passes over the training prompts"),
+        "batch_size": (True, "prompts per RL step"),
         "learning_rate_multiplier": (
             False,
-            0,
             "multiplies rft's base rate (3e-4 at <=1M parameters to 1e-6 at >=1B), not OpenAI's",
         ),
-        "eval_interval": (True, 1, "RL steps between validation evals (and checkpoints)"),
-        "eval_samples": (
-            True,
-            1,
-            "validation rows per eval, one greedy completion each (OpenAI: eval samples per eval)",
-        ),
+        "eval_interval": (True, "RL steps between validation evals (and checkpoints)"),
+        "eval_samples": (True, "validation rows scored per eval, one greedy completion each"),
     }
-    for key, (integer, low, what) in simple.items():
+    for key, (integer, what) in simple.items():
         if key not in merged:
             continue
-        value = number(key, integer=integer, positive_min=low)
+        value = number(key, integer=integer)
         dotted = ".".join(merged[key][0])
         if value is None:
             default = Hyperparameters.model_fields[key].default
@@ -468,7 +462,7 @@ def _hyperparameters(
         notes.append(Note(dotted, f"hyperparameters.{key}", what))
 
     if "compute_multiplier" in merged:
-        value = number("compute_multiplier", integer=False, positive_min=0)
+        value = number("compute_multiplier", integer=False)
         dotted = ".".join(merged["compute_multiplier"][0])
         if value is None:
             notes.append(
