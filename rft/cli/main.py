@@ -20,7 +20,17 @@ app = typer.Typer(
 )
 
 # Order is the order of `rft --help`.
-_COMMAND_MODULES = ("demo", "graders", "train", "evaluate", "report", "serve", "models", "datasets")
+_COMMAND_MODULES = (
+    "demo",
+    "graders",
+    "train",
+    "migrate",
+    "evaluate",
+    "report",
+    "serve",
+    "models",
+    "datasets",
+)
 
 for _name in _COMMAND_MODULES:
     _module_name = f"rft.cli.{_name}"
