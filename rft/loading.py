@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from rft.errors import BundleError, BundleErrors, LocatedError, Location, did_you_mean
+from rft.shipped import resolve_bundle
 from rft.spec.base import BundleTest, GraderSpecBase
 from rft.spec.bundle import GRADER_SPEC_ADAPTER, GRADER_TYPES, SPEC_CLASSES, GraderSpec
 
@@ -88,7 +89,8 @@ def _walk_tests(
 
 
 def load_bundle(source: str | Path | Mapping[str, Any] | Bundle) -> Bundle:
-    """Load and validate a grader bundle from a YAML/JSON file path or a dict.
+    """Load and validate a grader bundle from a YAML/JSON file path, a dict, or the name of a
+    bundle rft ships (`gene_rank`, when no file of that name exists here).
 
     OpenAI grader JSON loads unchanged; a `{"grader": {...}}` wrapper (the run endpoint's
     payload) is accepted too. Raises `BundleError`/`BundleErrors` naming file, line and field.
@@ -100,7 +102,7 @@ def load_bundle(source: str | Path | Mapping[str, Any] | Bundle) -> Bundle:
     if isinstance(source, Mapping):
         data: Any = dict(source)
     else:
-        path = Path(source)
+        path = resolve_bundle(source)
         text = read_text(path)
         data, lines = load_yaml_located(
             text, file=str(path), is_json=path.suffix.lower() == ".json"

@@ -58,11 +58,19 @@ def bundle_path(name: str) -> Path:
 
 
 def resolve_bundle(path_or_name: str | Path) -> Path:
-    """A bundle file path as given when it exists, else the shipped bundle of that name."""
-    path = Path(path_or_name)
-    if path.exists() or path.parent != Path("."):
+    """The bundle file to load: the path as given when it exists or names a folder, else the
+    shipped bundle of that name (`gene_rank`, `gene_rank.yaml`)."""
+    text = str(path_or_name)
+    path = Path(text)
+    if path.exists() or "/" in text or "\\" in text:
         return path
-    return bundle_path(str(path_or_name))
+    bundles = shipped_bundles()
+    stem = path.stem if path.suffix in BUNDLE_SUFFIXES else text
+    if stem in bundles:
+        return bundles[stem]
+    if path.suffix:
+        return path  # a file name that does not exist: the loader says so, with the path
+    return bundle_path(text)
 
 
 __all__ = ["bundle_path", "resolve_bundle", "shipped_bundles", "shipped_dir"]
