@@ -41,7 +41,7 @@ def test_unknown_names_and_missing_files_say_what_exists(tmp_path: Path, monkeyp
     with pytest.raises(RftError, match=r"did you mean `gene_rank`\?; shipped bundles: .*gene_rank"):
         resolve_bundle("gene_rnk")
     assert resolve_bundle("nope.yaml") == Path("nope.yaml")  # the loader reports the file
-    with pytest.raises(RftError, match="nope.yaml"):
+    with pytest.raises(RftError, match=r"nope\.yaml"):
         rft.load_bundle("nope.yaml")
 
 
