@@ -123,8 +123,9 @@ class MicroBatcher:
     async def _grade(self, samples: list[Any], items: list[Mapping[str, Any]]) -> Scores:
         if self.reward.is_concurrent:
             return await self.reward.ascore(samples, items)
-        # A vectorized grader is CPU work: run it off the loop so requests keep arriving.
-        return await asyncio.to_thread(self.reward.score, samples, items)
+        # Vectorized CPU work holds the GIL either way: a worker thread would only add
+        # switching. Requests that arrive meanwhile wait in the socket and join the next batch.
+        return self.reward.score(samples, items)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

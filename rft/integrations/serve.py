@@ -4,7 +4,8 @@ Endpoints:
 
 - `POST /score`: `{"samples": [...], "items": [...]}` (a sample is a string, an
   `{"output_text": ...}` object or chat messages) -> `{"scores", "rewards", "sub_scores",
-  "flags", "messages"}`, one entry per sample (`rewards` holds null for a skipped sample).
+  "flags", "messages"}`, one entry per sample (`rewards` holds null for a skipped sample;
+  `flags` lists only the error flags raised for some sample of the request).
 - `POST /get_reward`: OpenRLHF's remote reward-model shape (`query`, `prompts`, `labels`
   -> `rewards`, `scores`, `extra_logs`); see `rft.integrations.openrlhf`.
 - `GET /health`: the bundle's name and graders, and request/batch counters.
@@ -113,10 +114,11 @@ def scores_payload(scores: Scores) -> dict[str, Any]:
         "scores": [float(s) for s in scores.scores],
         "rewards": scores.rewards(),
         "sub_scores": {k: [float(v) for v in vals] for k, vals in scores.sub_scores.items()},
+        # Only the flags raised for some sample of this request (the others are all false).
         "flags": {
             flag: [bool(v) for v in scores.errors[flag]]
             for flag in ERROR_FLAGS
-            if flag in scores.errors
+            if flag in scores.errors and scores.errors[flag].any()
         },
         "messages": [scores.first_message(i) for i in range(len(scores))],
     }

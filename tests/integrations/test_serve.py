@@ -38,7 +38,7 @@ def test_score_matches_in_process_scoring(serve_app) -> None:
     assert reply["scores"] == in_process(samples, items) == [1.0, 0.5, 0.25, 0.0]
     assert reply["rewards"] == [1.0, 0.5, 0.25, 0.0]
     assert reply["sub_scores"] == {"format": [1.0, 1.0, 1.0, 0.0], "rank": [1.0, 0.5, 0.25, 0.0]}
-    assert reply["flags"]["sample_parse_error"] == [False, False, False, True]
+    assert reply["flags"] == {"sample_parse_error": [False, False, False, True]}
     assert reply["messages"][:3] == [None, None, None] and reply["messages"][3]
 
 
