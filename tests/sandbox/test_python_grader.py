@@ -64,7 +64,7 @@ def grade(sample, item):
             for _ in range(2048):
                 f.write(b"0" * (1 << 20))
     if kind == "env":
-        return 1.0 if "RFT_TEST_SECRET" in os.environ or len(os.environ) > 1 else 0.5
+        return 1.0 if "RFT_TEST_SECRET" in os.environ or sorted(os.environ) != ["HOME", "LC_CTYPE", "PWD"] else 0.5
     if kind == "socket":
         s = socket.socket()
         s.connect(("127.0.0.1", item["port"]))
@@ -79,10 +79,10 @@ def grade(sample, item):
 CASES = [
     ("loop", "python_grader_runtime_error", "timed out"),
     ("alloc", "python_grader_runtime_error", "MemoryError"),
-    ("forkbomb", "python_grader_runtime_error", "os.fork"),
+    ("forkbomb", "python_grader_runtime_error", "PermissionError: [Errno 1] Operation not permitted"),
     ("bigfile", "python_grader_runtime_error", "File too large"),
-    ("socket", "python_grader_runtime_error", "socket"),
-    ("subprocess", "python_grader_runtime_error", "subprocess"),
+    ("socket", "python_grader_runtime_error", "PermissionError: [Errno 1] Operation not permitted"),
+    ("subprocess", "python_grader_runtime_error", "PermissionError: [Errno 1] Operation not permitted"),
 ]
 
 
@@ -123,7 +123,7 @@ def test_working_directory_is_a_private_temporary_directory():
     source = """
 import os
 def grade(sample, item):
-    return 1.0 if os.path.basename(os.getcwd()).startswith("rft-python-") and not os.listdir(".") else 0.0
+    return 1.0 if os.getcwd() == "/tmp/rft-python" and not os.listdir(".") else 0.0
 """
     with rft.compile(python_bundle(source)) as reward:
         assert reward.score(["x"], [{}]).scores.tolist() == [1.0]
@@ -213,10 +213,12 @@ def test_source_failing_at_import_flags_every_sample():
     assert "No module named 'no_such_module_xyz'" in s.first_message(0)
 
 
-def test_workers_do_not_run_in_the_trainer_process():
-    source = "import os\ndef grade(sample, item):\n    return 1.0 if os.getppid() == item['parent'] else 0.0"
+def test_workers_do_not_run_in_the_trainer_process_and_cannot_see_it():
+    # In its own PID namespace a worker is process 2, child of bubblewrap's init (process 1).
+    source = "import os\ndef grade(sample, item):\n    return 1.0 if (os.getpid(), os.getppid()) == (2, 1) else 0.0"
     with rft.compile(python_bundle(source)) as reward:
-        assert reward.score(["x"], [{"parent": os.getpid()}]).scores.tolist() == [1.0]
+        assert reward.score(["x"], [{}]).scores.tolist() == [1.0]
+        assert [w.proc.pid != os.getpid() for w in reward.grader.pool._workers] == [True]
 
 
 def test_python_example_bundle_tests_pass():
