@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from rft.sandbox import jail
 from rft.sandbox import worker as _worker
@@ -211,7 +211,9 @@ class Worker:
             outcome, cpu = parse_reply(body, nonce)
         except ValueError as exc:
             self.kill()
-            raise WorkerFailed(f"the worker broke the protocol ({exc}); replaced", "server") from None
+            raise WorkerFailed(
+                f"the worker broke the protocol ({exc}); replaced", "server"
+            ) from None
         self.cpu_used = cpu
         return outcome
 

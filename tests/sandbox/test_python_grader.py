@@ -79,10 +79,18 @@ def grade(sample, item):
 CASES = [
     ("loop", "python_grader_runtime_error", "timed out"),
     ("alloc", "python_grader_runtime_error", "MemoryError"),
-    ("forkbomb", "python_grader_runtime_error", "PermissionError: [Errno 1] Operation not permitted"),
+    (
+        "forkbomb",
+        "python_grader_runtime_error",
+        "PermissionError: [Errno 1] Operation not permitted",
+    ),
     ("bigfile", "python_grader_runtime_error", "File too large"),
     ("socket", "python_grader_runtime_error", "PermissionError: [Errno 1] Operation not permitted"),
-    ("subprocess", "python_grader_runtime_error", "PermissionError: [Errno 1] Operation not permitted"),
+    (
+        "subprocess",
+        "python_grader_runtime_error",
+        "PermissionError: [Errno 1] Operation not permitted",
+    ),
 ]
 
 

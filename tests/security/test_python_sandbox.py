@@ -140,9 +140,7 @@ ATTACKS: dict[str, str] = {
     ),
     "memory_bomb": "block = bytearray(3 * 1024**3); return 1.0",
     "memory_creep": (
-        "keep = []\n"
-        "    for _ in range(64): keep.append(bytearray(64 << 20))\n"
-        "    return 1.0"
+        "keep = []\n    for _ in range(64): keep.append(bytearray(64 << 20))\n    return 1.0"
     ),
     "fork_bomb": "while True: os.fork()",
     "infinite_loop": "while True: pass",
@@ -165,7 +163,7 @@ ATTACKS: dict[str, str] = {
         "import json, struct\n"
         "    nonces = [o for o in gc.get_objects() if type(o) is dict and 'n' in o]\n"
         "    nonce = sys._getframe(1).f_locals.get('nonce')\n"
-        "    body = ('{\"n\": %s, \"score\": 1e999, \"cpu\": 0}' % json.dumps(nonce)).encode()\n"
+        '    body = (\'{"n": %s, "score": 1e999, "cpu": 0}\' % json.dumps(nonce)).encode()\n'
         "    for fd in range(3, 20):\n"
         "        try: os.write(fd, struct.pack('>I', len(body)) + body)\n"
         "        except OSError: pass\n"
