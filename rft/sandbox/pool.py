@@ -145,6 +145,7 @@ class Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._out = self.proc.stdin.fileno()
         self._in = self.proc.stdout.fileno()
+        os.set_blocking(self._out, False)
         self.cpu_used = 0.0
         setup = {
             "source": source,
@@ -225,7 +226,7 @@ class Worker:
     def _exchange(self, payload: bytes, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
         try:
-            _write_all(self._out, _HEADER.pack(len(payload)) + payload)
+            self._write(_HEADER.pack(len(payload)) + payload, deadline, timeout)
             header = self._read(_HEADER.size, deadline, timeout)
             size = _HEADER.unpack(header)[0]
             if size > MAX_REPLY_BYTES:
@@ -236,6 +237,23 @@ class Worker:
             return self._read(size, deadline, timeout)
         except (BrokenPipeError, ConnectionResetError):
             raise self._died() from None
+
+    def _write(self, data: bytes, deadline: float, timeout: float) -> None:
+        # Non-blocking with the sample's deadline: a worker that stops reading (its loop
+        # stalled by grader code) cannot block the trainer on a full pipe.
+        view = memoryview(data)
+        poller = select.poll()
+        poller.register(self._out, select.POLLOUT | select.POLLERR)
+        while view:
+            try:
+                view = view[os.write(self._out, view) :]
+                continue
+            except BlockingIOError:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                self.kill()
+                raise WorkerFailed(f"timed out after {timeout:g} s (worker killed)", "runtime")
 
     def _read(self, n: int, deadline: float, timeout: float) -> bytes:
         chunks: list[bytes] = []
@@ -337,12 +355,6 @@ def _cpu_sets(size: int) -> list[list[int]]:
     return [[cpus[(k * per + j) % len(cpus)] for j in range(per)] for k in range(size)]
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 def _shutdown(workers: list[Worker], starter: concurrent.futures.Executor | None = None) -> None:
     for w in list(workers):
         w.kill()
@@ -358,17 +370,25 @@ class WorkerPool:
         source: Python source defining `grade(sample, item) -> float`.
         limits: per-worker resource limits.
         size: number of worker processes (the batch's parallelism).
+        jailed: None (default) jails workers when the host can, else refuses unless the user
+            opted in; False runs them unjailed on purpose (a baseline for benchmarks).
 
     Raises:
         SandboxUnavailable: this host cannot jail workers and the user did not opt in to
             unsandboxed python graders (see `rft.sandbox.jail.require_sandbox`).
     """
 
-    def __init__(self, source: str, limits: Limits | None = None, size: int = 2) -> None:
+    def __init__(
+        self,
+        source: str,
+        limits: Limits | None = None,
+        size: int = 2,
+        jailed: bool | None = None,
+    ) -> None:
         self.source = source
         self.limits = limits or Limits()
         self.size = size
-        self.jailed = jail.require_sandbox()
+        self.jailed = jail.require_sandbox() if jailed is None else jailed
         self.drop_to_uid = None if self.jailed else _drop_to_uid()
         self._cpus = _cpu_sets(size)
         self._started = 0

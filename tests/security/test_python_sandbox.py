@@ -273,3 +273,28 @@ def test_escape_attempt_is_a_flagged_zero(name, host):
     assert s.scores[1] in (0.0, 0.25)
     if name in HANGS:
         assert elapsed < 2 + 3  # the limit (2 s) plus starting a replacement worker
+
+
+def test_a_worker_that_stops_reading_cannot_block_the_parent(host):
+    # grade() leaves a timer thread that, once the reply is out, holds the GIL in one long C
+    # call, so the worker's loop never reads the next (large) request: the parent's write
+    # must time out, not block.
+    source = (
+        "import threading\n"
+        "def grade(sample, item):\n"
+        "    if sample['output_text'] == 'stall':\n"
+        "        threading.Timer(0.2, lambda: 7 ** 7 ** 9).start()\n"
+        "    return 0.5\n"
+    )
+    bundle = {"type": "python", "name": "stall", "source": source, "timeout_s": 2, "workers": 1}
+    big = {"blob": "x" * (4 << 20)}
+    with rft.compile(bundle) as reward:
+        assert reward.score(["stall"], [{}]).scores.tolist() == [0.5]
+        time.sleep(0.5)  # the timer fires: the worker's loop is stalled from now on
+        start = time.perf_counter()
+        s = reward.score(["next", "ok"], [big, {}])
+        elapsed = time.perf_counter() - start
+    assert s.scores.tolist() == [0.0, 0.5]
+    assert s.errors["python_grader_runtime_error"].tolist() == [True, False]
+    assert "timed out after 2 s" in s.first_message(0)
+    assert elapsed < 2 + 3
