@@ -75,8 +75,9 @@ ATTACKS: dict[str, str] = {
     "write_dev_shm": "open('/dev/shm/pwned', 'w').write('x'); return 1.0",
     "fork_exec_sh": (
         "r, w = os.pipe()\n"
-        "    _posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'echo $SECRET > ' + item['outside'].encode() + b'/sh'],"
-        " [b'/bin/sh'], True, (), None, None, -1, -1, -1, -1, -1, -1, r, w, True, False, -1, None, None, None, None)\n"
+        "    cmd = b'echo $SECRET > ' + item['outside'].encode() + b'/sh'\n"
+        "    _posixsubprocess.fork_exec([b'/bin/sh', b'-c', cmd], [b'/bin/sh'], True, (), None,"
+        " None, -1, -1, -1, -1, -1, -1, r, w, True, False, -1, None, None, None, -1, None, False)\n"
         "    return 1.0"
     ),
     "os_system": (
@@ -169,6 +170,26 @@ ATTACKS: dict[str, str] = {
         "        except OSError: pass\n"
         "    return 0.0"
     ),
+    "read_project_folder": "open(item['repo'] + '/README.md').read(); return 1.0",
+    "write_host_tmp": "open('/tmp/rft-pwned', 'w').write('x'); return 1.0",
+    "hardlink_site_packages": ("os.link(item['purelib'] + '/pyseccomp.py', 'mine.py'); return 1.0"),
+    "widen_cpu_affinity": "os.sched_setaffinity(0, range(os.cpu_count())); return 1.0",
+    "raw_clone_syscall": (
+        "pid = libc.syscall(56, 17, 0, 0, 0, 0)\n"  # clone(SIGCHLD): a new process
+        "    if pid == 0: os._exit(0)\n"
+        "    if pid > 0: return 1.0\n"
+        "    raise OSError(ctypes.get_errno(), 'clone refused')"
+    ),
+    "raw_vfork_syscall": (
+        "pid = libc.syscall(58)\n"
+        "    if pid == 0: os._exit(0)\n"
+        "    if pid > 0: return 1.0\n"
+        "    raise OSError(ctypes.get_errno(), 'vfork refused')"
+    ),
+    "raw_execve_syscall": (
+        "rc = libc.execve(b'/usr/lib/os-release', None, None)\n"
+        "    raise OSError(ctypes.get_errno(), f'execve refused ({rc})')"
+    ),
     "returns_nan": "return float('nan')",
     "returns_inf": "return float('inf')",
     "returns_string": "return '1.0'",
@@ -225,6 +246,7 @@ def host(tmp_path, monkeypatch):
         "abstract": abstract_name,
         "outside": str(outside),
         "purelib": purelib,
+        "repo": str(Path(__file__).resolve().parents[2]),
         "parent": os.getpid(),
     }
     yield item
@@ -236,7 +258,7 @@ def host(tmp_path, monkeypatch):
             udp.recvfrom(100)
         assert sorted(p.name for p in outside.iterdir()) == ["note.txt"]
         assert not Path(purelib, "rft_pwned.pth").exists()
-        assert not Path("/pwned").exists()
+        assert not Path("/pwned").exists() and not Path("/tmp/rft-pwned").exists()
         assert signals == []
         assert list(tmp_base.iterdir()) == []
     finally:
