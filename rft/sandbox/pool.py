@@ -36,6 +36,13 @@ from typing import Literal
 
 from rft.sandbox import jail
 from rft.sandbox import worker as _worker
+from rft.spec.python import (
+    MAX_CPU_TIME_S,
+    MAX_DISK_MB,
+    MAX_MEMORY_MB,
+    MAX_TIMEOUT_S,
+    MAX_WORKERS,
+)
 
 WORKER_SCRIPT = Path(_worker.__file__).resolve()
 _HEADER = _worker._HEADER
@@ -72,6 +79,21 @@ class Limits:
     max_open_files: int = 64
     cpu_lifetime_s: int = 600
     startup_timeout_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        # The same ceilings as the bundle spec, for callers that build Limits themselves.
+        bounds = {
+            "timeout_s": MAX_TIMEOUT_S,
+            "cpu_time_s": MAX_CPU_TIME_S,
+            "memory_mb": MAX_MEMORY_MB,
+            "max_file_mb": MAX_DISK_MB,
+            "disk_mb": MAX_DISK_MB,
+        }
+        for name, ceiling in bounds.items():
+            value = getattr(self, name)
+            ok = 0 <= value <= ceiling if name == "max_file_mb" else 0 < value <= ceiling
+            if not ok:  # also refuses NaN
+                raise ValueError(f"Limits.{name} must be at most {ceiling}, not {value!r}")
 
 
 @dataclass
@@ -385,6 +407,8 @@ class WorkerPool:
         size: int = 2,
         jailed: bool | None = None,
     ) -> None:
+        if not 1 <= size <= MAX_WORKERS:
+            raise ValueError(f"WorkerPool size must be in [1, {MAX_WORKERS}], not {size!r}")
         self.source = source
         self.limits = limits or Limits()
         self.size = size

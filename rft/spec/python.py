@@ -12,6 +12,12 @@ from pydantic import Field
 
 from rft.spec.base import GraderSpecBase
 
+MAX_TIMEOUT_S = 120
+MAX_CPU_TIME_S = 120
+MAX_MEMORY_MB = 2048
+MAX_DISK_MB = 1024
+MAX_WORKERS = 8
+
 
 class PythonSpec(GraderSpecBase):
     """User code `grade(sample, item) -> float` run in sandboxed worker processes."""
@@ -24,23 +30,28 @@ class PythonSpec(GraderSpecBase):
     timeout_s: float = Field(
         default=5.0,
         gt=0,
-        le=120,
+        le=MAX_TIMEOUT_S,
         allow_inf_nan=False,
         description="Wall-clock seconds per sample (at most 120); past it the worker is killed.",
     )
-    cpu_time_s: int = Field(default=5, ge=1, le=120, description="CPU seconds per sample.")
+    cpu_time_s: int = Field(
+        default=5, ge=1, le=MAX_CPU_TIME_S, description="CPU seconds per sample."
+    )
     memory_mb: int = Field(
-        default=1024, ge=64, le=2048, description="Address-space limit per worker, MiB."
+        default=1024, ge=64, le=MAX_MEMORY_MB, description="Address-space limit per worker, MiB."
     )
     max_file_mb: int = Field(
-        default=16, ge=0, le=1024, description="Largest single file a worker may write, MiB."
+        default=16, ge=0, le=MAX_DISK_MB, description="Largest single file a worker may write, MiB."
     )
     disk_mb: int = Field(
         default=64,
         ge=1,
-        le=1024,
+        le=MAX_DISK_MB,
         description="All files a worker may write together, MiB (its private tmpfs).",
     )
     workers: int = Field(
-        default=2, ge=1, le=8, description="Worker processes (parallelism), each on <= 2 CPUs."
+        default=2,
+        ge=1,
+        le=MAX_WORKERS,
+        description="Worker processes (parallelism), each on <= 2 CPUs.",
     )
