@@ -148,7 +148,7 @@ def grade(sample, item):
     with rft.compile(python_bundle(source, timeout_s=20, cpu_time_s=1, workers=1)) as reward:
         start = time.perf_counter()
         s = reward.score(["spin", "ok"], [{}, {}])
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 20  # the CPU limit, not the wall clock, stopped it
     assert s.errors["python_grader_runtime_error"].tolist() == [True, False]
     assert "CPU time limit" in s.first_message(0)
     assert s.scores[1] == 1.0
