@@ -425,9 +425,26 @@ class WorkerPool:
         self.restarts = 0
         # Kill the workers when the pool is collected or the interpreter exits.
         self._finalizer = weakref.finalize(self, _shutdown, self._workers, self._starter)
+        self._pid = os.getpid()
+
+    def _forget_inherited(self) -> None:
+        """In a forked child: leave the parent's workers alone and start afresh."""
+        self._finalizer.detach()  # the parent's workers are not ours to kill
+        for w in self._workers:
+            for pipe in (w.proc.stdin, w.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()  # type: ignore[union-attr]
+        self._starter = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rft-sandbox")
+        self._idle = queue.SimpleQueue()
+        self._workers = []
+        self._lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _shutdown, self._workers, self._starter)
+        self._pid = os.getpid()
 
     def run(self, payloads: Sequence[bytes]) -> list[Outcome]:
         """Grade each payload (JSON `{"sample", "item"}`) on a worker; never raises per sample."""
+        if os.getpid() != self._pid:
+            self._forget_inherited()
         outcomes: list[Outcome | None] = [None] * len(payloads)
         todo: queue.SimpleQueue[int] = queue.SimpleQueue()
         for i in range(len(payloads)):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
 import socket
 import time
 from pathlib import Path
@@ -236,3 +238,41 @@ def test_python_example_bundle_tests_pass():
     with rft.compile(bundle) as reward:
         s = reward.score([t.sample.output_text for _, _, t in tests], [t.item for _, _, t in tests])
     assert s.scores.tolist() == [t.expect for _, _, t in tests]
+
+
+def test_numpy_and_threads_work_inside_the_jail():
+    # site-packages is visible read-only; threads are allowed (numerical libraries use them).
+    source = """
+import numpy as np
+from concurrent.futures import ThreadPoolExecutor
+
+def grade(sample, item):
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(lambda k: float(np.arange(k).sum()), [3, 4]))
+    return sum(parts) / 10
+"""
+    with rft.compile(python_bundle(source, workers=1)) as reward:
+        s = reward.score(["x"], [{}])
+    assert s.scores.tolist() == [0.9] and not s.any_error.any()
+
+
+def test_a_forked_trainer_process_gets_its_own_workers():
+    # e.g. a data-loader process forked after the reward function was first used.
+    with rft.compile(python_bundle(SOURCE, workers=1)) as reward:
+        assert reward.score(["42"], [{"answer": 42}]).scores.tolist() == [1.0]
+        parent_pid = next(iter(reward.grader.pool._workers)).proc.pid
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child
+            signal.alarm(30)  # a broken pool must not leave a hung child behind
+            os.close(read)
+            ok = reward.score(["7"], [{"answer": 7}]).scores.tolist() == [1.0]
+            os.write(write, b"1" if ok else b"0")
+            os._exit(0)
+        os.close(write)
+        assert select.select([read], [], [], 60)[0] == [read], "the child hung"
+        assert os.read(read, 1) == b"1"
+        os.waitpid(child, 0)
+        # The parent's worker survived the child and is still the one in use.
+        assert reward.score(["3"], [{"answer": 3}]).scores.tolist() == [1.0]
+        assert [w.proc.pid for w in reward.grader.pool._workers] == [parent_pid]
