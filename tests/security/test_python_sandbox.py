@@ -320,3 +320,36 @@ def test_a_worker_that_stops_reading_cannot_block_the_parent(host):
     assert s.errors["python_grader_runtime_error"].tolist() == [True, False]
     assert "timed out after 2 s" in s.first_message(0)
     assert elapsed < 2 + 3
+
+
+FORGER = """
+import json, os, struct, sys
+
+def grade(sample, item):
+    if sample["output_text"] == "forge":
+        # The worker loop's locals hold this request's nonce: a frame with it is well formed.
+        nonce = sys._getframe(1).f_locals["nonce"]
+        body = json.dumps({"n": nonce, "score": 1.0, "cpu": 0}).encode()
+        for fd in range(3, 20):
+            try:
+                os.write(fd, struct.pack(">I", len(body)) + body)
+            except OSError:
+                pass
+        return 0.0
+    return 0.25
+"""
+
+
+def test_a_forged_reply_only_chooses_its_own_score_and_is_then_caught(host):
+    # What forging can buy is the score of the sample being graded, which grade() could return
+    # anyway; the real reply left behind answers no request, so the next sample is flagged and
+    # the worker replaced.
+    bundle = {"type": "python", "name": "forger", "source": FORGER, "timeout_s": 2, "workers": 1}
+    with rft.compile(bundle) as reward:
+        s = reward.score(["forge", "ok", "ok"], [{}, {}, {}])
+    assert s.scores.tolist() == [1.0, 0.0, 0.25]
+    assert s.errors["python_grader_server_error"].tolist() == [False, True, False]
+    assert s.first_message(1) == (
+        "forger: the worker broke the protocol (a reply to another request); replaced"
+    )
+    assert s.usage["python_worker_restarts"] == 1
