@@ -50,7 +50,8 @@ NOBODY_UID = 65534
 MAX_REPLY_BYTES = 64 << 10
 """A reply longer than this is a protocol violation (a real one is under 1 KiB)."""
 MAX_MESSAGE_CHARS = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters (newlines too: one message, one line) and bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 CPUS_PER_WORKER = 2
 
 
@@ -305,9 +306,12 @@ class Worker:
             return WorkerFailed(
                 f"CPU time limit of {self.limits.cpu_time_s} s exceeded (worker killed)", "runtime"
             )
+        how = f"exit code {code}"
         if code is not None and code > 128 and self.tmpdir is None:
             code = -(code - 128)
-        how = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"exit code {code}"
+        with contextlib.suppress(ValueError):  # not a signal number: keep the exit code
+            if code is not None and code < 0:
+                how = f"signal {signal.Signals(-code).name}"
         return WorkerFailed(f"worker process died ({how}); replaced", "server")
 
     def kill(self) -> None:

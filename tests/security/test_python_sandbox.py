@@ -197,6 +197,8 @@ ATTACKS: dict[str, str] = {
     "returns_huge_int": "return 10**400",
     "huge_error_message": "raise ValueError('x' * 10_000_000)",
     "terminal_escape_in_error": "raise ValueError('\\x1b[2J\\x1b]0;pwned\\x07')",
+    "newline_and_bidi_in_error": "raise ValueError('fine\\nreward 1.0 \\u202egnp.exe')",
+    "exit_255": "os._exit(255)",
     "huge_stdout": "print('x' * 50_000_000); os.write(2, b'y' * 1_000_000); return 0.0",
 }
 
@@ -286,7 +288,7 @@ def test_escape_attempt_is_a_flagged_zero(name, host):
     flagged = s.errors["python_grader_runtime_error"] | s.errors["python_grader_server_error"]
     messages = " | ".join(m for m in (s.first_message(0), s.first_message(1)) if m)
     assert "hunter2" not in messages
-    assert "\x1b" not in messages and len(messages) < 2000
+    assert not set(messages) & {"\x1b", "\n", "\u202e"} and len(messages) < 2000
     if name in {"huge_stdout", "forged_frame_blind", "forged_frame_huge_length"}:
         # Printing is harmless (a 0 from grade()); a forged frame never scores 1.
         assert s.scores[0] == 0.0
