@@ -12,6 +12,12 @@ from pathlib import Path
 import pytest
 
 import rft
+from rft.sandbox import host_support
+
+# These tests describe the jailed worker; `test_host_support.py` covers hosts without the jail.
+pytestmark = pytest.mark.skipif(
+    host_support() is not None, reason=f"no python sandbox on this host: {host_support()}"
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
