@@ -144,6 +144,10 @@ ATTACKS: dict[str, str] = {
         "keep = []\n    for _ in range(64): keep.append(bytearray(64 << 20))\n    return 1.0"
     ),
     "fork_bomb": "while True: os.fork()",
+    "thread_bomb": (
+        "import threading\n"
+        "    while True: threading.Thread(target=time.sleep, args=(60,), daemon=True).start()"
+    ),
     "infinite_loop": "while True: pass",
     "sleep_forever": "time.sleep(3600)",
     "forged_frame_blind": (
