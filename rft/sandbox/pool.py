@@ -188,7 +188,7 @@ class Worker:
         except WorkerFailed as exc:
             self.kill()
             raise WorkerFailed(f"the grader source did not load: {exc}", "runtime") from None
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
             self.kill()
             raise WorkerFailed("the worker broke the protocol while loading", "server") from None
         if "error" in reply:

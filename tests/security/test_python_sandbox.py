@@ -194,6 +194,14 @@ ATTACKS: dict[str, str] = {
         "rc = libc.execve(b'/usr/lib/os-release', None, None)\n"
         "    raise OSError(ctypes.get_errno(), f'execve refused ({rc})')"
     ),
+    "forged_frame_deep_json": (
+        "import struct\n"
+        "    body = b'[' * 30000 + b']' * 30000\n"
+        "    for fd in range(3, 20):\n"
+        "        try: os.write(fd, struct.pack('>I', len(body)) + body)\n"
+        "        except OSError: pass\n"
+        "    return 0.0"
+    ),
     "returns_nan": "return float('nan')",
     "returns_inf": "return float('inf')",
     "returns_string": "return '1.0'",
@@ -293,7 +301,12 @@ def test_escape_attempt_is_a_flagged_zero(name, host):
     messages = " | ".join(m for m in (s.first_message(0), s.first_message(1)) if m)
     assert "hunter2" not in messages
     assert not set(messages) & {"\x1b", "\n", "\u202e"} and len(messages) < 2000
-    if name in {"huge_stdout", "forged_frame_blind", "forged_frame_huge_length"}:
+    if name in {
+        "huge_stdout",
+        "forged_frame_blind",
+        "forged_frame_huge_length",
+        "forged_frame_deep_json",
+    }:
         # Printing is harmless (a 0 from grade()); a forged frame never scores 1.
         assert s.scores[0] == 0.0
     else:
