@@ -7,7 +7,8 @@
    `waves * C` distinct samples; its throughput should be at least 0.8 * C / D for
    C in {1, 8, 64}. The same batch is then graded again from the disk cache.
 2. The `python` grader's cost per sample with warm workers, against calling the same
-   `grade` function in-process.
+   `grade` function in-process, with the worker pool jailed (bubblewrap + seccomp) and
+   unjailed (the audit-hook worker rft had before issue 13) side by side.
 
 Exits 1 when a throughput target is missed.
 """
@@ -22,7 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
+
 import rft
+from rft.sandbox import Limits, WorkerPool
+
+ROUNDS = 5
 
 GRADE_SOURCE = """
 def grade(sample, item):
@@ -83,7 +89,7 @@ def judge_rows(base_url: str, delay: float, waves: int, tmp: Path) -> tuple[list
     return rows, ok
 
 
-def python_rows(n: int) -> list[str]:
+def python_rows(n: int) -> tuple[list[str], bool]:
     namespace: dict = {}
     exec(GRADE_SOURCE, namespace)
     grade = namespace["grade"]
@@ -94,7 +100,38 @@ def python_rows(n: int) -> list[str]:
         grade(sample, item)
     in_process = (time.perf_counter() - start) / n
     rows = [f"| in-process call | - | {in_process * 1e6:>8.2f} | 1 |"]
+    # The same pool with and without the jail (namespaces + seccomp), on the same payloads.
+    payloads = [orjson.dumps({"sample": s, "item": i}) for s, i in zip(samples, items, strict=True)]
+    ok = True
+    modes = (("unjailed (before #13)", False), ("jailed", None))
     for workers in (1, 2):
+        # Both pools warm at once, timed in alternation, best of `ROUNDS` (the host is shared).
+        pools = {
+            label: WorkerPool(GRADE_SOURCE, Limits(), workers, jailed) for label, jailed in modes
+        }
+        best = dict.fromkeys(pools, float("inf"))
+        try:
+            for pool in pools.values():
+                pool.run(payloads[: workers * 2])  # start the workers
+            for _ in range(ROUNDS):
+                for label, pool in pools.items():
+                    start = time.perf_counter()
+                    outcomes = pool.run(payloads)
+                    best[label] = min(best[label], (time.perf_counter() - start) / n)
+                    assert all(o.score is not None for o in outcomes)
+        finally:
+            for pool in pools.values():
+                pool.close()
+        ratio = best["jailed"] / best["unjailed (before #13)"]
+        ok &= ratio <= 2
+        for label, per_sample in best.items():
+            verdict = (
+                f"{ratio:.2f}x {'PASS' if ratio <= 2 else 'FAIL'}" if label == "jailed" else ""
+            )
+            rows.append(
+                f"| pool, warm, {label} | {workers} | {per_sample * 1e6:>8.2f} | "
+                f"{per_sample / in_process:>5.0f} | {verdict} |"
+            )
         bundle = {"type": "python", "name": "py", "source": GRADE_SOURCE, "workers": workers}
         with rft.compile(bundle) as reward:
             texts = [s["output_text"] for s in samples]
@@ -103,9 +140,10 @@ def python_rows(n: int) -> list[str]:
             reward.score(texts, items)
             per_sample = (time.perf_counter() - start) / n
         rows.append(
-            f"| sandbox, warm | {workers} | {per_sample * 1e6:>8.2f} | {per_sample / in_process:>5.0f} |"
+            f"| rft.compile, warm, jailed | {workers} | {per_sample * 1e6:>8.2f} | "
+            f"{per_sample / in_process:>5.0f} | |"
         )
-    return rows
+    return rows, ok
 
 
 def main() -> int:
@@ -113,25 +151,29 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.2, help="server delay D in seconds")
     parser.add_argument("--waves", type=int, default=5, help="batch size = waves * C")
     parser.add_argument("--python-samples", type=int, default=2000)
+    parser.add_argument("--python-only", action="store_true", help="skip the judge part")
     args = parser.parse_args()
 
-    proc, base_url = start_server(args.delay)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            rows, ok = judge_rows(base_url, args.delay, args.waves, Path(tmp))
-    finally:
-        proc.kill()
-        proc.wait()
-    print(f"## Judge throughput (loopback server, delay D = {args.delay:g} s)\n")
-    print("|   C |    n | req/s    | target   | eff.  | cached req/s | errors | 0.8 C/D |")
-    print("|----:|-----:|---------:|---------:|------:|-------------:|-------:|:-------:|")
-    print("\n".join(rows))
-    print("\neff. = throughput / (C / D); target = 0.8 C / D; cached = the same batch again\n")
+    ok = True
+    if not args.python_only:
+        proc, base_url = start_server(args.delay)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                rows, ok = judge_rows(base_url, args.delay, args.waves, Path(tmp))
+        finally:
+            proc.kill()
+            proc.wait()
+        print(f"## Judge throughput (loopback server, delay D = {args.delay:g} s)\n")
+        print("|   C |    n | req/s    | target   | eff.  | cached req/s | errors | 0.8 C/D |")
+        print("|----:|-----:|---------:|---------:|------:|-------------:|-------:|:-------:|")
+        print("\n".join(rows))
+        print("\neff. = throughput / (C / D); target = 0.8 C / D; cached = the same batch again\n")
     print(f"## Python grader overhead ({args.python_samples} samples)\n")
-    print("| mode | workers | µs / sample | x in-process |")
-    print("|---|---:|---:|---:|")
-    print("\n".join(python_rows(args.python_samples)))
-    return 0 if ok else 1
+    print("| mode | workers | µs / sample | x in-process | jailed / unjailed <= 2 |")
+    print("|---|---:|---:|---:|:---:|")
+    rows, python_ok = python_rows(args.python_samples)
+    print("\n".join(rows))
+    return 0 if ok and python_ok else 1
 
 
 if __name__ == "__main__":

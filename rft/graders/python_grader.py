@@ -22,12 +22,15 @@ class PythonGrader(Grader):
     """Scores with `grade(sample, item) -> float` (OpenAI's contract), never in this process.
 
     `sample` is `{"output_text", "output_json", "output_tools"}` (`output_json` is None when
-    the text is not JSON), `item` the dataset row. Workers are separate processes with an
-    empty environment, a temporary working directory and limits on wall-clock time, CPU time,
-    memory, file size and open files; sockets, subprocesses and fork are refused. Workers stay
-    warm across batches. An exception, a timeout, a non-number, NaN or a value outside [0, 1]
-    raises `python_grader_runtime_error` (message: the traceback's last line); a worker that
-    dies raises `python_grader_server_error`, is replaced, and the batch carries on.
+    the text is not JSON), `item` the dataset row. Workers are separate processes jailed by
+    `rft.sandbox` (namespaces and seccomp: no processes, sockets, signals, or files outside the
+    Python runtime and a private size-capped tmpfs) with an empty environment and limits on
+    wall-clock time, CPU time, memory, disk, file size and open files. Workers stay warm across
+    batches. An exception, a timeout, a non-number, NaN or a value outside [0, 1] raises
+    `python_grader_runtime_error` (message: the traceback's last line); a worker that dies or
+    breaks the protocol raises `python_grader_server_error`, is replaced, and the batch carries
+    on. On a host that cannot build the jail, compiling raises `SandboxUnavailable` unless the
+    user opted in (`rft.sandbox.allow_unsandboxed_python`, ``RFT_ALLOW_UNSANDBOXED_PYTHON=1``).
 
     Args (spec fields):
         source: the Python source; it must define `grade` at top level.
@@ -35,6 +38,7 @@ class PythonGrader(Grader):
         cpu_time_s: CPU seconds per sample.
         memory_mb: address-space limit per worker.
         max_file_mb: largest file a worker may write.
+        disk_mb: all files a worker may write, together.
         workers: number of worker processes.
     """
 
@@ -49,6 +53,7 @@ class PythonGrader(Grader):
             cpu_time_s=spec.cpu_time_s,
             memory_mb=spec.memory_mb,
             max_file_mb=spec.max_file_mb,
+            disk_mb=spec.disk_mb,
             cpu_lifetime_s=max(600, 20 * spec.cpu_time_s),
         )
         self.pool = WorkerPool(spec.source, limits, size=spec.workers)
