@@ -19,6 +19,24 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+@app.callback()
+def _options(
+    allow_unsandboxed_python: bool = typer.Option(
+        False,
+        "--allow-unsandboxed-python",
+        help="Run `type: python` graders even where the kernel jail (bubblewrap + seccomp) is "
+        "unavailable: they then keep only rlimits and an audit hook, which stop accidents, not "
+        "hostile code. Same as RFT_ALLOW_UNSANDBOXED_PYTHON=1.",
+    ),
+) -> None:
+    """Reinforcement fine-tuning with declarative graders: author, test, train, evaluate."""
+    if allow_unsandboxed_python:
+        from rft.sandbox import allow_unsandboxed_python as allow  # only when asked for
+
+        allow(True)
+
+
 # Order is the order of `rft --help`.
 _COMMAND_MODULES = (
     "demo",

@@ -92,3 +92,26 @@ def test_cli_exits_2_with_the_message(no_bwrap):
     assert proc.returncode == 2
     assert "bubblewrap is not installed" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_cli_flag_opts_in_where_the_jail_is_missing(no_bwrap):
+    env = {"PATH": str(no_bwrap), "PYTHONPATH": str(ROOT), "HOME": os.environ.get("HOME", "/")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rft.cli.main",
+            "--allow-unsandboxed-python",
+            "graders",
+            "test",
+            "graders/python_example.yaml",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 failed" in proc.stdout
