@@ -21,6 +21,7 @@ from rft.spec.multi import MultiSpec
 from rft.spec.numeric import NumericSpec
 from rft.spec.python import PythonSpec
 from rft.spec.ranked_list import RankedListSpec
+from rft.spec.rubric import RubricSpec
 from rft.spec.string import StringCheckSpec, TextSimilaritySpec
 
 BUILTIN_SPECS: dict[type[GraderSpecBase], str] = {
@@ -33,6 +34,7 @@ BUILTIN_SPECS: dict[type[GraderSpecBase], str] = {
     LabelModelSpec: "rft.graders.label_model",
     PythonSpec: "rft.graders.python_grader",
     MultiSpec: "rft.graders.multi",
+    RubricSpec: "rft.graders.rubric",
 }
 """Built-in spec class -> the module implementing it (a name: imported on first use only)."""
 
