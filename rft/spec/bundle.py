@@ -19,6 +19,7 @@ from rft.spec.json_schema import JsonSchemaSpec
 from rft.spec.model import LabelModelSpec, ScoreModelSpec
 from rft.spec.multi import MultiSpec
 from rft.spec.numeric import NumericSpec
+from rft.spec.panel import PanelSpec
 from rft.spec.python import PythonSpec
 from rft.spec.ranked_list import RankedListSpec
 from rft.spec.rubric import RubricSpec
@@ -35,6 +36,7 @@ BUILTIN_SPECS: dict[type[GraderSpecBase], str] = {
     PythonSpec: "rft.graders.python_grader",
     MultiSpec: "rft.graders.multi",
     RubricSpec: "rft.graders.rubric",
+    PanelSpec: "rft.graders.panel",
 }
 """Built-in spec class -> the module implementing it (a name: imported on first use only)."""
 
