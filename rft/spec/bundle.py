@@ -24,6 +24,7 @@ from rft.spec.python import PythonSpec
 from rft.spec.ranked_list import RankedListSpec
 from rft.spec.rubric import RubricSpec
 from rft.spec.string import StringCheckSpec, TextSimilaritySpec
+from rft.spec.tool_call import ToolCallSpec
 
 BUILTIN_SPECS: dict[type[GraderSpecBase], str] = {
     StringCheckSpec: "rft.graders.string_check",
@@ -37,6 +38,7 @@ BUILTIN_SPECS: dict[type[GraderSpecBase], str] = {
     MultiSpec: "rft.graders.multi",
     RubricSpec: "rft.graders.rubric",
     PanelSpec: "rft.graders.panel",
+    ToolCallSpec: "rft.graders.tool_call",
 }
 """Built-in spec class -> the module implementing it (a name: imported on first use only)."""
 
