@@ -54,7 +54,7 @@ def judge_spec(judge_server: FakeJudgeServer, tmp_path: Path):
     return make
 
 
-_SCRIPT = re.compile(r"REPLY\[([\w.*-]+)\]:(.*)")
+_SCRIPT = re.compile(r"REPLY\[([\w.*/:-]+)\]:(.*)")
 
 
 class ScriptedJudgeServer(FakeJudgeServer):
