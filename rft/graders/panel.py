@@ -15,6 +15,7 @@ from rft.errors import ErrorFlag
 from rft.graders.base import CompileContext, Grader, GraderOutput, arun_grader
 from rft.graders.registry import build_grader, register
 from rft.spec.panel import PanelSpec
+from rft.templates import CompiledTemplate
 
 
 def agreement(scores: list[float]) -> float | None:
@@ -77,7 +78,7 @@ class PanelGrader(Grader):
         }
         self.aggregate = _AGGREGATES[spec.aggregate]
 
-    def templates(self):  # type: ignore[no-untyped-def]
+    def templates(self) -> list[CompiledTemplate]:
         return [t for judge in self.judges.values() for t in judge.templates()]
 
     def grade(self, batch: Batch) -> GraderOutput:

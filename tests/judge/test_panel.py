@@ -142,3 +142,33 @@ def test_panel_needs_model_graders():
                 },
             }
         )
+
+
+def test_one_model_twice_with_seeds_and_a_rubric_member(scripted_server, tmp_path):
+    rubric = {
+        "type": "rubric",
+        "model": "judge-r",
+        "criteria": [{"name": "ok", "description": "Is it right?", "choices": ["no", "yes"]}],
+        "input": [{"role": "user", "content": "{{ sample.output_text }}"}],
+        "endpoint": {"base_url": scripted_server.base_url(), "api_key_env": None},
+        "cache": str(tmp_path / "cache"),
+    }
+    spec = {
+        "type": "panel",
+        "name": "panel",
+        "judges": {
+            "first": member(scripted_server, "judge-a", sampling_params={"seed": 1}),
+            "second": member(scripted_server, "judge-a", sampling_params={"seed": 2}),
+            "rubric": rubric,
+        },
+        "aggregate": "min",
+    }
+    text = (
+        'REPLY[judge-a]: {"result": 9}\n'
+        'REPLY[judge-r]: {"criteria": [{"name": "ok", "reason": "r", "verdict": "yes"}]}'
+    )
+    with rft.compile(spec) as reward:
+        s = reward.score([text], [ITEM])
+    assert scripted_server.by_mode["judge-a"] == 2  # two seeds: two requests
+    assert s.details["panel"]["judge.rubric"] == [1.0]
+    assert s.scores.tolist() == pytest.approx([0.9])
