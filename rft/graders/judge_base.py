@@ -1,4 +1,4 @@
-"""The base of the model graders (`score_model`, `label_model`): LLM-as-judge plumbing.
+"""The base of the model graders (`score_model`, `label_model`, `rubric`): LLM-as-judge plumbing.
 
 Per batch: render the messages (the sample delimited as data), build one request per sample,
 per draw (`samples: n`) and per order (`swap_order`), get the replies through `rft.judge.Judge`
@@ -29,6 +29,7 @@ from rft.judge.parsing import Parsed, looks_like_refusal
 from rft.judge.prompt import Prompt
 from rft.judge.reply import Reply
 from rft.spec.model import LabelModelSpec, ScoreModelSpec
+from rft.spec.rubric import RubricSpec
 
 _REPLY_DETAIL_CHARS = 2000
 
@@ -36,10 +37,12 @@ _REPLY_DETAIL_CHARS = 2000
 class JudgeGrader(Grader):
     """Shared implementation of the model graders; subclasses parse and combine values."""
 
-    spec: ScoreModelSpec | LabelModelSpec
+    spec: ScoreModelSpec | LabelModelSpec | RubricSpec
 
     def __init__(
-        self, spec: ScoreModelSpec | LabelModelSpec, context: CompileContext | None = None
+        self,
+        spec: ScoreModelSpec | LabelModelSpec | RubricSpec,
+        context: CompileContext | None = None,
     ) -> None:
         super().__init__(spec, context)
         self.pattern: re.Pattern[str] | None = None

@@ -14,6 +14,11 @@ that fits none of the forms is a parse error, unless it reads as a refusal.
 
 A score outside `range` is truncated to it (OpenAI's graders guide) and the `Parsed.note`
 says so.
+
+Rubric replies (`parse_rubric`) are one JSON object ``{"criteria": [{"name", "reason",
+"verdict"}, …]}`` (or ``{"criteria": {name: {"reason", "verdict"}}}``); every criterion must
+have a verdict among its choices, else the whole reply is a parse error that names each bad
+criterion (a partly graded rubric is never scored as if the rest were 0).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ class Parsed:
     """A parsed reply: the value (a float or a label), or an error message; `note` says
     what was adjusted (a score truncated to the range)."""
 
-    value: float | str | None = None
+    value: Any = None
     error: str | None = None
     note: str | None = None
 
@@ -192,3 +197,92 @@ def parse_label(text: str, labels: list[str], pattern: re.Pattern[str] | None) -
     if label is None:
         return Parsed(error=f"reply {_short(raw)} is not one of the labels {labels}")
     return Parsed(value=label)
+
+
+@dataclass
+class RubricVerdict:
+    """One criterion's verdict: the index of the chosen choice and the judge's reason."""
+
+    choice: int
+    reason: str | None
+
+
+def _rubric_objects(text: str) -> list[Any]:
+    """The `criteria` of every top-level JSON object in `text` that has one, in order."""
+    found: list[Any] = []
+    failures = 0
+    start = text.find("{")
+    while start >= 0 and failures < MAX_JSON_ATTEMPTS:
+        try:
+            obj, end = _decoder.raw_decode(text, start)
+        except ValueError:
+            failures += 1
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(obj, dict) and "criteria" in obj:
+            found.append(obj["criteria"])
+        start = text.find("{", end)
+    return found
+
+
+def _by_name(criteria: Any) -> dict[str, Any] | None:
+    if isinstance(criteria, dict):
+        return {str(k): v for k, v in criteria.items()}
+    if isinstance(criteria, list):
+        out: dict[str, Any] = {}
+        for entry in criteria:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                out.setdefault(entry["name"], entry)
+        return out
+    return None
+
+
+def parse_rubric(text: str, criteria: list[tuple[str, list[str]]]) -> Parsed:
+    """Per-criterion verdicts from a rubric reply.
+
+    Args:
+        text: the judge's reply.
+        criteria: `(name, choices)` per criterion, in the rubric's order.
+
+    Returns:
+        `Parsed` whose value is `{name: RubricVerdict}` for every criterion, or an error that
+        lists each criterion that is missing or has a verdict outside its choices.
+    """
+    raw_text, text = text, clean(text)
+    if not text:
+        return _no_answer(raw_text)
+    found = _rubric_objects(text)
+    if not found:
+        return Parsed(error=f"reply has no JSON object with `criteria`: {_short(text)}")
+    if any(f != found[0] for f in found[1:]):
+        return Parsed(error="ambiguous reply: several different `criteria` objects")
+    entries = _by_name(found[0])
+    if entries is None:
+        return Parsed(error="`criteria` is neither a list nor an object")
+    by_key = {name.casefold(): name for name, _ in criteria}
+    entries = {by_key.get(k.strip().casefold(), k): v for k, v in entries.items()}
+    verdicts: dict[str, RubricVerdict] = {}
+    problems: list[str] = []
+    for name, choices in criteria:
+        entry = entries.get(name)
+        if entry is None:
+            problems.append(f"`{name}`: missing")
+            continue
+        verdict = entry.get("verdict") if isinstance(entry, dict) else entry
+        reason = entry.get("reason") if isinstance(entry, dict) else None
+        if not isinstance(verdict, str):
+            problems.append(f"`{name}`: verdict {verdict!r} is not one of {choices}")
+            continue
+        folded = [c.casefold() for c in choices]
+        key = verdict.strip().strip("\"'`*.").strip().casefold()
+        if key not in folded:
+            problems.append(f"`{name}`: verdict {_short(verdict)} is not one of {choices}")
+            continue
+        verdicts[name] = RubricVerdict(
+            folded.index(key), reason if isinstance(reason, str) else None
+        )
+    if problems:
+        return Parsed(error="rubric reply has bad criteria: " + "; ".join(problems))
+    unreasoned = [name for name, v in verdicts.items() if not v.reason]
+    note = f"no reason given for {unreasoned}" if unreasoned else None
+    return Parsed(value=verdicts, note=note)  # type: ignore[arg-type]

@@ -15,13 +15,17 @@ from typing import Annotated, Union
 from pydantic import Field, TypeAdapter
 
 from rft.spec.base import GraderSpecBase, spec_type_name
+from rft.spec.episode import EpisodeSpec
 from rft.spec.json_schema import JsonSchemaSpec
 from rft.spec.model import LabelModelSpec, ScoreModelSpec
 from rft.spec.multi import MultiSpec
 from rft.spec.numeric import NumericSpec
+from rft.spec.panel import PanelSpec
 from rft.spec.python import PythonSpec
 from rft.spec.ranked_list import RankedListSpec
+from rft.spec.rubric import RubricSpec
 from rft.spec.string import StringCheckSpec, TextSimilaritySpec
+from rft.spec.tool_call import ToolCallSpec
 
 BUILTIN_SPECS: dict[type[GraderSpecBase], str] = {
     StringCheckSpec: "rft.graders.string_check",
@@ -33,6 +37,10 @@ BUILTIN_SPECS: dict[type[GraderSpecBase], str] = {
     LabelModelSpec: "rft.graders.label_model",
     PythonSpec: "rft.graders.python_grader",
     MultiSpec: "rft.graders.multi",
+    RubricSpec: "rft.graders.rubric",
+    PanelSpec: "rft.graders.panel",
+    ToolCallSpec: "rft.graders.tool_call",
+    EpisodeSpec: "rft.graders.episode",
 }
 """Built-in spec class -> the module implementing it (a name: imported on first use only)."""
 
@@ -47,5 +55,6 @@ GraderSpec = Annotated[Union[tuple(BUILTIN_SPECS)], Field(discriminator="type")]
 
 # MultiSpec nests the union it is part of: bind its forward reference now that it exists.
 MultiSpec.model_rebuild(_types_namespace={"GraderSpec": GraderSpec})
+EpisodeSpec.model_rebuild(_types_namespace={"GraderSpec": GraderSpec})
 
 GRADER_SPEC_ADAPTER: TypeAdapter[GraderSpec] = TypeAdapter(GraderSpec)

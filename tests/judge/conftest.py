@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rft.judge.fake_server import FakeJudgeServer
+from rft.judge.fake_server import FakeJudgeServer, _completion, _sample_text
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +52,33 @@ def judge_spec(judge_server: FakeJudgeServer, tmp_path: Path):
         return spec
 
     return make
+
+
+_SCRIPT = re.compile(r"REPLY\[([\w.*/:-]+)\]:(.*)")
+
+
+class ScriptedJudgeServer(FakeJudgeServer):
+    """The loopback server, plus scripted replies: a sample holding the line
+    ``REPLY[<model>]: <text>`` (``*`` for any model) gets `<text>` as the reply content when
+    the request's model matches; other samples get the parent's behaviour."""
+
+    async def _respond(self, method, target, headers, body):  # type: ignore[no-untyped-def]
+        if method == "POST" and target.rstrip("/").endswith("/chat/completions"):
+            request = json.loads(body)
+            scripts = dict(_SCRIPT.findall(_sample_text(request)))
+            text = scripts.get(request.get("model"), scripts.get("*"))
+            path = target.strip("/").split("/")
+            if text is not None and path[0] == "v1":
+                self.received.append((method, target, dict(headers)))
+                self.requests += 1
+                self.by_mode[request.get("model", "")] += 1
+                self.arrivals.append(time.monotonic())
+                return 200, {}, json.dumps(_completion(text.strip())).encode()
+        return await super()._respond(method, target, headers, body)
+
+
+@pytest.fixture
+def scripted_server() -> Iterator[ScriptedJudgeServer]:
+    """A loopback server whose replies the samples script (see `ScriptedJudgeServer`)."""
+    with ScriptedJudgeServer() as server:
+        yield server
