@@ -25,9 +25,6 @@ from rft.loading import Bundle, load_bundle
 from rft.results import Scores
 from rft.templates import MissingVariable, resolve_path
 
-# Graders whose work is I/O or other processes: the TRL adapter is async when a bundle has one.
-_CONCURRENT_TYPES = {"score_model", "label_model", "python"}
-
 
 class RewardFunction:
     """A compiled bundle: grades batches of (sample, item) pairs.
@@ -78,7 +75,8 @@ class RewardFunction:
     @property
     def is_concurrent(self) -> bool:
         """True when some grader waits on I/O or worker processes (judges, python sandbox)."""
-        return any(g.spec.type in _CONCURRENT_TYPES for g in self.graders().values())
+        # The TRL adapter is async when a bundle has one (TRL then runs reward calls concurrently).
+        return any(g.spec.waits_on_io for g in self.graders().values())
 
     def graders(self) -> dict[str, Grader]:
         """Every grader by dotted name; the root is under its own name."""

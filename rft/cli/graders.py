@@ -67,11 +67,17 @@ def validate(
 
 def _endpoint_problems(reward: Any) -> list[str]:
     problems = []
-    for name, grader in reward.graders().items():
-        if grader.spec.type in ("score_model", "label_model"):
-            from rft.judge import check_endpoint
+    from rft.judge import check_endpoint
+    from rft.spec.model import JudgeSettings
 
-            problem = check_endpoint(grader.spec, base_dir=reward.bundle.base_dir)
+    judges: list[tuple[str, Any]] = []
+    for name, grader in reward.graders().items():
+        judges.append((name, grader.spec))
+        # A panel's judges are its own parts, not children in the bundle's tree.
+        judges += [(f"{name}.{k}", j.spec) for k, j in getattr(grader, "judges", {}).items()]
+    for name, spec in judges:
+        if isinstance(spec, JudgeSettings):
+            problem = check_endpoint(spec, base_dir=reward.bundle.base_dir)
             if problem:
                 problems.append(f"grader `{name}`: {problem}")
     return problems

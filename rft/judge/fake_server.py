@@ -116,6 +116,9 @@ class FakeJudgeServer:
         self.by_mode: Counter[str] = Counter()
         self.arrivals: list[float] = []
         """`time.monotonic()` of every chat-completion request."""
+        self.in_flight = 0
+        self.max_in_flight = 0
+        """The most `slow` requests being answered at once: proof of concurrency, not timing."""
         self.received: list[tuple[str, str, dict[str, str]]] = []
         """(method, path, lower-cased headers) of every request, all modes and paths."""
         self._seen: Counter[bytes] = Counter()
@@ -228,7 +231,12 @@ class FakeJudgeServer:
         if m := _REPLY.search(sample):  # a sample may pick one of the reply shapes itself
             name = m.group(1)
         if name == "slow":
-            await asyncio.sleep(float(mode[1]))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(float(mode[1]))
+            finally:
+                self.in_flight -= 1
         elif name == "error500":
             return 500, {}, b'{"error": {"message": "internal error"}}'
         elif name == "ratelimit":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -70,6 +70,11 @@ def spec_type_name(cls: type[BaseModel]) -> str:
 
 class GraderSpecBase(SpecModel):
     """Fields every grader has."""
+
+    calls_models: ClassVar[bool] = False
+    """True for graders that ask a judge model (they need an endpoint, cost tokens, wait on I/O)."""
+    waits_on_io: ClassVar[bool] = False
+    """True for graders whose work happens in other processes or servers (graded concurrently)."""
 
     name: str = Field(
         default="", description="Name of the grader (defaults to its key in `multi`)."

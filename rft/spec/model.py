@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -88,6 +88,9 @@ class JudgeSettings(SpecModel):
 class ScoreModelSpec(GraderSpecBase, JudgeSettings):
     """A judge model returns a numeric score in `range`, normalized to [0, 1]."""
 
+    calls_models: ClassVar[bool] = True
+    waits_on_io: ClassVar[bool] = True
+
     type: Literal["score_model"] = "score_model"
     range: tuple[float, float] = (0.0, 1.0)
     pass_threshold: float | None = None
@@ -105,6 +108,9 @@ class ScoreModelSpec(GraderSpecBase, JudgeSettings):
 
 class LabelModelSpec(GraderSpecBase, JudgeSettings):
     """A judge model picks one of `labels`; the score is 1 when it is in `passing_labels`."""
+
+    calls_models: ClassVar[bool] = True
+    waits_on_io: ClassVar[bool] = True
 
     type: Literal["label_model"] = "label_model"
     labels: list[str] = Field(min_length=2)

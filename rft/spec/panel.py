@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -23,6 +23,9 @@ class PanelSpec(GraderSpecBase):
     the details), never counted as 0; the sample is a `model_grader_server_error` only when
     every judge failed.
     """
+
+    calls_models: ClassVar[bool] = True
+    waits_on_io: ClassVar[bool] = True
 
     type: Literal["panel"] = "panel"
     judges: dict[str, PanelJudge] = Field(min_length=2)

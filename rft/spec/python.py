@@ -6,7 +6,7 @@ Every limit has a hard ceiling, OpenAI's hosted python graders' (2 minutes, 2 GB
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -21,6 +21,8 @@ MAX_WORKERS = 8
 
 class PythonSpec(GraderSpecBase):
     """User code `grade(sample, item) -> float` run in sandboxed worker processes."""
+
+    waits_on_io: ClassVar[bool] = True
 
     type: Literal["python"] = "python"
     source: str = Field(description="Python source defining `grade(sample, item) -> float`.")

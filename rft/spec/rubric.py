@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -51,6 +51,9 @@ class RubricSpec(GraderSpecBase, JudgeSettings):
     """A judge model grades each criterion (a reason, then a verdict among its choices); the
     score is the weighted mean of the criteria's choice scores. Deterministic by default:
     `temperature: 0` and the criteria asked in the order written."""
+
+    calls_models: ClassVar[bool] = True
+    waits_on_io: ClassVar[bool] = True
 
     type: Literal["rubric"] = "rubric"
     criteria: list[Criterion] = Field(min_length=1)

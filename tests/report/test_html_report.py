@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageStat
 from typer.testing import CliRunner
 
 from rft.cli.main import app
@@ -18,6 +17,10 @@ from rft.report import plots
 from rft.report.document import Checks, Document, Figure, Heading, Paragraph, table
 from rft.report.html import render_html
 from rft.report.quality import Check
+
+# The screenshot checks read pixels with Pillow (a matplotlib dependency: the `report` extra).
+Image = pytest.importorskip("PIL.Image")
+ImageStat = pytest.importorskip("PIL.ImageStat")
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
