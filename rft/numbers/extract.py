@@ -1,0 +1,223 @@
+"""Which part of a model's output is its answer.
+
+`auto` takes, in order: every `\\boxed{}`/`\\fbox{}` (several that disagree are `Ambiguous`,
+never a guess); the last `<answer>…</answer>`; the span after the last explicit marker
+("the answer is", "Final answer:", "Answer:", "Result:", "####"), read from its start so a
+later check or remark ("Check: 14 / 2 = 7", "Confidence: 95%", "42, not 24") never
+overrides it; the whole text when it is short and parses; the last `$…$` math segment when
+no digit follows it; the last number, skipping numbers negated ("not 24") or in a trailing
+check or confidence note.
+
+A marked answer that looks structured (brackets, commas, `\\pm`, "or", an inequality) but
+does not parse is no answer: it is never reduced to its last number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from fractions import Fraction
+from typing import Literal
+
+from rft.numbers.notation import unicode_to_ascii
+from rft.numbers.parse import DECIMAL, INT, Parsed, from_python
+from rft.numbers.structures import (
+    WHOLE_TEXT_MAX_CHARS,
+    Ambiguous,
+    Answer,
+    looks_structured,
+    parse_answer,
+    same_structure_key,
+)
+
+Extract = Literal["auto", "whole", "last_number", "boxed"]
+
+_LAST_NUMBER = re.compile(
+    rf"\\[dt]?frac\{{\s*[-−]?{INT}\s*\}}\{{\s*[-−]?{INT}\s*\}}"
+    rf"|(?:(?<![\w).])[-−])?(?:{DECIMAL})(?:\s*/\s*{INT}(?!\.?\d))?(?:\s*\\?%)?"
+)
+_NEGATED = re.compile(
+    r"(?:\bnot|\bn't\s+be|rather\s+than|instead\s+of|confidence(?:\s+level)?(?:\s+is)?\s*:?"
+    r"|certainty\s*:?|probability\s*:?|sure\s*:?)\s*[$(]*$",
+    re.IGNORECASE,
+)
+_CHECK = re.compile(
+    r"(?:\b(?:check|checking|verify|verification|verifying|sanity check|confidence)\b\s*:?)",
+    re.IGNORECASE,
+)
+_CONCLUSION = re.compile(r"\b(?:so|therefore|thus|hence|answer|final|result)\b", re.IGNORECASE)
+_MARKER = re.compile(
+    r"(?:(?:the\s+)?(?:final|correct)\s+answer|the\s+answer|\banswer|\bresult)"
+    r"\s*(?:\*\*)?\s*(?:is|would\s+be|will\s+be|should\s+be|equals|=|:)\s*(?:\*\*)?\s*:?\s*"
+    r"|####\s*",
+    re.IGNORECASE,
+)
+_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
+_MATH_SEGMENT = re.compile(r"\$\$?([^$]+)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|\.(?=\s)|\n|;\s|!(?=\s|$)|\?")
+_SPAN_CUT = re.compile(
+    r",\s+(?=[A-Za-z]{2,})|\s+(?:because|since|as|which|where|for|from|so|but|not|rather|"
+    r"instead|with|when|if|check|confidence)\b|\s+\(|\s+-\s",
+    re.IGNORECASE,
+)
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+
+
+def boxed_contents(text: str) -> list[str]:
+    """Contents of every `\\boxed{…}` / `\\fbox{…}`, in order (braces balanced)."""
+    out: list[str] = []
+    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
+        depth = 0
+        for j in range(m.end() - 1, len(text)):
+            if text[j] == "{":
+                depth += 1
+            elif text[j] == "}":
+                depth -= 1
+                if depth == 0:
+                    out.append(text[m.end() : j])
+                    break
+    return out
+
+
+def last_number(text: str, symbolic: bool = True) -> Parsed | None:
+    """The last number-like token of free text, skipping negated ones (`42, not 24`)."""
+    text = unicode_to_ascii(text)
+    tokens = list(_LAST_NUMBER.finditer(text))
+    for token in reversed(tokens):
+        if _NEGATED.search(text, max(0, token.start() - 30), token.start()) is None:
+            found = parse_answer(token.group(), symbolic)
+            return found if isinstance(found, Parsed) else None
+    return None
+
+
+def _first_number(text: str, symbolic: bool) -> Parsed | None:
+    token = _LAST_NUMBER.search(unicode_to_ascii(text))
+    if token is None:
+        return None
+    found = parse_answer(token.group(), symbolic)
+    return found if isinstance(found, Parsed) else None
+
+
+def _within(content: str, symbolic: bool) -> Answer | None:
+    """A box's or tag's content: as a whole, else (unless it looks structured) its last number."""
+    found = parse_answer(content, symbolic)
+    if found is not None or looks_structured(content):
+        return found
+    return last_number(content, symbolic)
+
+
+def _leading_piece(span: str) -> str:
+    """The start of a marked span: a bracketed group, a math segment, or up to a remark."""
+    span = span.lstrip(" *:")
+    if span[:1] in _OPENERS:
+        depth = 0
+        for i, ch in enumerate(span):
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return span[: i + 1]
+        return span
+    if span.startswith(("$", "\\(", "\\[")):
+        m = _MATH_SEGMENT.match(span)
+        if m is not None:
+            return next(g for g in m.groups() if g is not None)
+    cut = _SPAN_CUT.search(span)
+    return span[: cut.start()] if cut is not None else span
+
+
+def _marked(text: str, symbolic: bool) -> Answer | None:
+    """The answer after the last marker whose sentence holds a number or a math form."""
+    for marker in reversed(list(_MARKER.finditer(text))):
+        rest = text[marker.end() :]
+        end = _SENTENCE_END.search(rest)
+        span = (rest[: end.start()] if end is not None else rest).strip()
+        if not span or not (_DIGIT.search(span) or "\\" in span or "∞" in span):
+            continue
+        found = parse_answer(span, symbolic)
+        if found is not None:
+            return found
+        piece = _leading_piece(span)
+        found = parse_answer(piece, symbolic) if piece and piece != span else None
+        if found is not None:
+            return found
+        if looks_structured(piece):
+            return None
+        return _first_number(span, symbolic)
+    return None
+
+
+def _without_trailing_check(text: str) -> str:
+    """Drop a trailing check/confidence note that reaches no new conclusion."""
+    checks = list(_CHECK.finditer(text))
+    if not checks:
+        return text
+    start = checks[-1].start()
+    before, after = text[:start], text[start:]
+    if _DIGIT.search(before) and not _CONCLUSION.search(after):
+        return before
+    return text
+
+
+def extract_answer(
+    text: str, mode: Extract = "auto", symbolic: bool = True
+) -> Answer | Ambiguous | None:
+    """Read the answer out of a model's output.
+
+    Args:
+        text: the model output (or any rendered text).
+        mode: `auto` (the order in the module docstring), `whole` (the whole text only),
+            `boxed` (the `\\boxed{}` contents only), `last_number` (the last number-like
+            token only).
+        symbolic: allow expressions (`2\\sqrt{2}`, `3x`); without it only plain numbers,
+            fractions and percentages parse.
+
+    Returns:
+        The answer's structure, `Ambiguous` when several boxes disagree, or None.
+    """
+    if mode == "whole":
+        return parse_answer(text, symbolic)
+    if mode == "last_number":
+        return last_number(text, symbolic)
+    if "\\boxed" in text or "\\fbox" in text or mode == "boxed":
+        boxes = boxed_contents(text)
+        if boxes:
+            answers = [_within(b, symbolic) for b in boxes]
+            keys = {same_structure_key(a) if a is not None else ("text", b.strip()) for a, b in zip(answers, boxes, strict=True)}
+            if len(keys) > 1:
+                return Ambiguous(text[-80:], tuple(boxes))
+            return answers[-1]
+        if mode == "boxed":
+            return None
+    if "<answer>" in text.lower():
+        tags = _ANSWER_TAG.findall(text)
+        if tags:
+            return _within(tags[-1], symbolic)
+    if len(text) <= WHOLE_TEXT_MAX_CHARS:
+        found = parse_answer(text, symbolic)
+        if found is not None:
+            return found
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    found = _marked(text, symbolic)
+    if found is not None:
+        return found
+    if "$" in text or "\\(" in text or "\\[" in text:
+        segments = list(_MATH_SEGMENT.finditer(text))
+        if segments and not _DIGIT.search(text, segments[-1].end()):
+            last = segments[-1]
+            found = _within(next(g for g in last.groups() if g is not None), symbolic)
+            if found is not None:
+                return found
+    return last_number(_without_trailing_check(text), symbolic)
+
+
+def parse_reference(value: object, symbolic: bool = True) -> Answer | Ambiguous | None:
+    """A reference from the item: a number as is, text through `extract_answer(auto)`."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | Fraction):
+        return from_python(value)
+    return extract_answer(str(value), "auto", symbolic)
