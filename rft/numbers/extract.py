@@ -15,7 +15,6 @@ does not parse is no answer: it is never reduced to its last number.
 from __future__ import annotations
 
 import re
-import unicodedata
 from fractions import Fraction
 from typing import Literal
 
@@ -67,7 +66,10 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 def boxed_contents(text: str) -> list[str]:
     """Contents of every `\\boxed{…}` / `\\fbox{…}`, in order (braces balanced)."""
     out: list[str] = []
+    end = 0
     for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
+        if m.start() < end:
+            continue  # a box inside a box: the outer one is the answer
         depth = 0
         for j in range(m.end() - 1, len(text)):
             if text[j] == "{":
@@ -76,6 +78,7 @@ def boxed_contents(text: str) -> list[str]:
                 depth -= 1
                 if depth == 0:
                     out.append(text[m.end() : j])
+                    end = j
                     break
     return out
 
@@ -101,6 +104,9 @@ def _first_number(text: str, symbolic: bool) -> Parsed | None:
 
 def _within(content: str, symbolic: bool) -> Answer | None:
     """A box's or tag's content: as a whole, else (unless it looks structured) its last number."""
+    if "\\boxed" in content or "\\fbox" in content:
+        inner = boxed_contents(content)
+        content = inner[-1] if inner else content
     found = parse_answer(content, symbolic)
     if found is not None or looks_structured(content):
         return found
@@ -134,11 +140,11 @@ def _marked(text: str, symbolic: bool) -> Answer | None:
         rest = text[marker.end() :]
         end = _SENTENCE_END.search(rest)
         span = (rest[: end.start()] if end is not None else rest).strip()
-        if not span or not (_DIGIT.search(span) or "\\" in span or "∞" in span):
-            continue
-        found = parse_answer(span, symbolic)
+        found = parse_answer(span, symbolic) if span else None
         if found is not None:
             return found
+        if not _DIGIT.search(span) and "\\" not in span:
+            continue
         piece = _leading_piece(span)
         found = parse_answer(piece, symbolic) if piece and piece != span else None
         if found is not None:
@@ -177,6 +183,7 @@ def extract_answer(
     Returns:
         The answer's structure, `Ambiguous` when several boxes disagree, or None.
     """
+    text = unicode_to_ascii(text)
     if mode == "whole":
         return parse_answer(text, symbolic)
     if mode == "last_number":
@@ -199,8 +206,6 @@ def extract_answer(
         found = parse_answer(text, symbolic)
         if found is not None:
             return found
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
     found = _marked(text, symbolic)
     if found is not None:
         return found

@@ -111,7 +111,7 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _MIXED = re.compile(r"(?<![\d.^_*/])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}|(?<![\d.^_*/])(\d+) +(\d+)/(\d+)(?![\d.])")
-_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,/]| *\\frac)")
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d,/]| *\\frac)")
 
 
 def _mixed(match: re.Match[str]) -> str:

@@ -345,9 +345,10 @@ def parse_expression(text: str) -> tuple[Node, frozenset[str]]:
 # -- one scalar answer ---------------------------------------------------------------------
 
 _TRAILING_WORDS = re.compile(
-    r"(?:(?<=[\d\s}).%])|^)\s*((?:[A-Za-z]{2,}|[A-Za-z]{2,}\^\{?\d\}?|[mgslh](?=\s*$))"
+    r"(?:(?<=[\d\s}).%])|^)\s*((?:[A-Za-z]{2,}|[A-Za-z]{2,}\^\{?\d\}?|[mgslh](?:\^\{?\d\}?)?(?=\s*$))"
     r"(?:\s*(?:/|per)?\s*[A-Za-z]{1,}(?:\^\{?\d\}?)?)*)\s*\.?\s*$"
 )
+_SPACE_BEFORE_POWER = re.compile(r"\s+\^")
 _KEEP_WORDS = frozenset({"pi", "sqrt", "infinity", "oo", "e"} | FUNCTION_NAMES)
 
 
@@ -375,7 +376,7 @@ def parse_scalar(norm: str, symbolic: bool) -> Parsed | None:
     found = plain(text)
     if found is not None:
         return found
-    number, unit, percent_word = _split_unit(text)
+    number, unit, percent_word = _split_unit(_SPACE_BEFORE_POWER.sub("^", text))
     if number != text:
         found = plain(number)
         if found is not None:
