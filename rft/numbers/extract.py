@@ -18,7 +18,8 @@ import re
 from fractions import Fraction
 from typing import Literal
 
-from rft.numbers.notation import unicode_to_ascii
+from rft.numbers.evaluate import FUNCTION_NAMES
+from rft.numbers.notation import UNITS, unicode_to_ascii
 from rft.numbers.parse import DECIMAL, INT, Parsed, from_python
 from rft.numbers.structures import (
     WHOLE_TEXT_MAX_CHARS,
@@ -61,6 +62,13 @@ _SPAN_CUT = re.compile(
     re.IGNORECASE,
 )
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+_ANSWER_WORDS = frozenset(
+    {"and", "or", "no", "real", "solution", "root", "empty", "set", "none", "there", "is"}
+    | {"are", "the", "infinity", "oo", "pi", "sqrt", "text", "mathrm", "frac", "cup"}
+    | set(UNITS)
+    | FUNCTION_NAMES
+)
 
 
 def boxed_contents(text: str) -> list[str]:
@@ -100,6 +108,14 @@ def _first_number(text: str, symbolic: bool) -> Parsed | None:
         return None
     found = parse_answer(token.group(), symbolic)
     return found if isinstance(found, Parsed) else None
+
+
+def _is_prose(text: str) -> bool:
+    """Whether `text` has a word outside the vocabulary of answers (so it is no answer whole)."""
+    return any(
+        w.lower() not in _ANSWER_WORDS and w.lower().rstrip("s") not in _ANSWER_WORDS
+        for w in _WORD.findall(text)
+    )
 
 
 def _within(content: str, symbolic: bool) -> Answer | None:
@@ -202,7 +218,7 @@ def extract_answer(
         tags = _ANSWER_TAG.findall(text)
         if tags:
             return _within(tags[-1], symbolic)
-    if len(text) <= WHOLE_TEXT_MAX_CHARS:
+    if len(text) <= WHOLE_TEXT_MAX_CHARS and not _is_prose(text):
         found = parse_answer(text, symbolic)
         if found is not None:
             return found

@@ -344,24 +344,32 @@ def parse_expression(text: str) -> tuple[Node, frozenset[str]]:
 
 # -- one scalar answer ---------------------------------------------------------------------
 
-_TRAILING_WORDS = re.compile(
-    r"(?:(?<=[\d\s}).%])|^)\s*((?:[A-Za-z]{2,}|[A-Za-z]{2,}\^\{?\d\}?|[mgslh](?:\^\{?\d\}?)?(?=\s*$))"
-    r"(?:\s*(?:/|per)?\s*[A-Za-z]{1,}(?:\^\{?\d\}?)?)*)\s*\.?\s*$"
-)
+_LETTER = re.compile(r"[A-Za-z]")
+_UNIT_WORD = re.compile(r"[A-Za-z]+(?:\^\{?\d\}?)?|/")
 _SPACE_BEFORE_POWER = re.compile(r"\s+\^")
 _KEEP_WORDS = frozenset({"pi", "sqrt", "infinity", "oo", "e"} | FUNCTION_NAMES)
+_SINGLE_LETTER_UNITS = frozenset("mgslh")
 
 
 def _split_unit(text: str) -> tuple[str, str | None, bool]:
-    """(number text, canonical unit or None, percent-by-word) of `12 cm`, `20 percent`."""
-    m = _TRAILING_WORDS.search(text)
-    if m is None or m.start() == 0:
+    """(number text, canonical unit or None, percent-by-word) of `12 cm`, `20 percent`.
+
+    Trailing words separated by spaces are the unit; a single letter only when it is a unit
+    (`5 m`), never a variable (`3 x`). Linear time: no backtracking regex over the text.
+    """
+    if _LETTER.search(text) is None:
         return text, None, False
-    words = m[1]
-    if words.split()[0].lower().split("^")[0] in _KEEP_WORDS:
+    words = _SPACE_BEFORE_POWER.sub("^", text).split()
+    k = len(words)
+    while k > 0 and _UNIT_WORD.fullmatch(words[k - 1]):
+        k -= 1
+    if k == len(words) or k == 0:
         return text, None, False
-    unit = unit_of(words)
-    number = text[: m.start()].rstrip()
+    first = words[k].split("^")[0]
+    if first.lower() in _KEEP_WORDS or (len(first) == 1 and first not in _SINGLE_LETTER_UNITS):
+        return text, None, False
+    unit = unit_of(" ".join(words[k:]))
+    number = " ".join(words[:k])
     if unit == "%":
         return number, None, True
     return number, unit, False
@@ -376,7 +384,7 @@ def parse_scalar(norm: str, symbolic: bool) -> Parsed | None:
     found = plain(text)
     if found is not None:
         return found
-    number, unit, percent_word = _split_unit(_SPACE_BEFORE_POWER.sub("^", text))
+    number, unit, percent_word = _split_unit(text)
     if number != text:
         found = plain(number)
         if found is not None:

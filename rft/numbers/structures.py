@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from rft.numbers.evaluate import INFINITY, TooLarge
 from rft.numbers.notation import normalize
-from rft.numbers.parse import ParseError, Parsed, parse_expression, parse_scalar
+from rft.numbers.parse import ParseError, Parsed, parse_expression, parse_scalar, plain
 
 WHOLE_TEXT_MAX_CHARS = 200
 """The whole output is tried as an answer only when it is at most this long."""
@@ -82,6 +82,7 @@ _EMPTY = re.compile(
     re.IGNORECASE,
 )
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+_BRACKET = re.compile(r"[()\[\]{}]")
 _CLOSERS = set(_OPENERS.values())
 _LIST_SEPARATOR = re.compile(
     r"\s*;\s*|(?<!\d),\s*|,(?!\d{3}(?!\d))\s*|,\s+|\s+(?:and|or)\s+|\s*\\(?:text\s*\{\s*)?(?:and|or)\b\}?\s*",
@@ -104,6 +105,10 @@ def looks_structured(text: str) -> bool:
 
 def _top_level_split(text: str, pattern: re.Pattern[str]) -> list[str]:
     """Split on `pattern` outside brackets."""
+    if pattern.search(text) is None:
+        return [text]
+    if _BRACKET.search(text) is None:
+        return pattern.split(text)
     parts: list[str] = []
     depth, start, pos = 0, 0, 0
     while pos < len(text):
@@ -199,6 +204,8 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
     text = norm.strip().rstrip(".").strip()
     if not text:
         return None
+    if (number := plain(text)) is not None:
+        return number
     if _EMPTY.fullmatch(text):
         return Collection(text, ())
     if len(unions := _top_level_split(text, _UNION)) > 1:
