@@ -65,7 +65,8 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 _ANSWER_WORDS = frozenset(
     {"and", "or", "no", "real", "solution", "root", "empty", "set", "none", "there", "is"}
-    | {"are", "the", "infinity", "oo", "pi", "sqrt", "text", "mathrm", "frac", "cup"}
+    | {"are", "the", "infinity", "oo", "pi", "sqrt", "text", "mathrm", "frac", "cup", "percent"}
+    | {"square", "cubic", "sq", "cu", "per"}
     | set(UNITS)
     | FUNCTION_NAMES
 )
