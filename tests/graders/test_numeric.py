@@ -400,3 +400,11 @@ def test_reference_itself_as_answer_scores_one(value: int | float | Fraction) ->
 @given(st.integers(min_value=1000, max_value=10**15))
 def test_thousands_separated_integers_match(value: int) -> None:
     assert scores([f"{value:,}", f"{-value:,}"], [value, -value]) == [1.0, 1.0]
+
+
+def test_shipped_numeric_bundle_is_as_strict_as_the_grader_defaults() -> None:
+    near_misses = ["71.9999999999", "72.001", "72.01", "71.99", r"\boxed{72.000001}", "0.72%"]
+    bundle = rft.compile(rft.load_bundle(GRADERS / "numeric_answer.yaml"))
+    items = [{"answer": 72}] * len(near_misses)
+    assert bundle.score(near_misses, items).scores.tolist() == [0.0] * len(near_misses)
+    assert scores(near_misses, [72] * len(near_misses)) == [0.0] * len(near_misses)
