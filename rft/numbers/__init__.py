@@ -20,7 +20,13 @@ from __future__ import annotations
 
 from rft.numbers.compare import PARTIAL_MAX, Tolerances, score, score_scalar
 from rft.numbers.evaluate import MAX_DIGITS, TooLarge
-from rft.numbers.extract import Extract, boxed_contents, extract_answer, last_number, parse_reference
+from rft.numbers.extract import (
+    Extract,
+    boxed_contents,
+    extract_answer,
+    last_number,
+    parse_reference,
+)
 from rft.numbers.notation import normalize, unit_of
 from rft.numbers.parse import Parsed, parse_expression
 from rft.numbers.structures import (

@@ -208,7 +208,9 @@ def _binary(op: str, a: Real, b: Real) -> Real:
     x, y = to_mpf(a), to_mpf(b)
     if op == "div" and y == 0:
         raise Undefined("division by zero")
-    return _real({"add": x.__add__, "sub": x.__sub__, "mul": x.__mul__, "div": x.__truediv__}[op](y))
+    return _real(
+        {"add": x.__add__, "sub": x.__sub__, "mul": x.__mul__, "div": x.__truediv__}[op](y)
+    )
 
 
 def evaluate(node: Node) -> Real:

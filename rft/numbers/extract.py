@@ -209,7 +209,10 @@ def extract_answer(
         boxes = boxed_contents(text)
         if boxes:
             answers = [_within(b, symbolic) for b in boxes]
-            keys = {same_structure_key(a) if a is not None else ("text", b.strip()) for a, b in zip(answers, boxes, strict=True)}
+            keys = {
+                same_structure_key(a) if a is not None else ("text", b.strip())
+                for a, b in zip(answers, boxes, strict=True)
+            }
             if len(keys) > 1:
                 return Ambiguous(text[-80:], tuple(boxes))
             return answers[-1]

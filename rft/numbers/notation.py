@@ -110,7 +110,9 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\\(?:infin|infinity)(?![A-Za-z])", r"\\infty"),
     )
 )
-_MIXED = re.compile(r"(?<![\d.^_*/])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}|(?<![\d.^_*/])(\d+) +(\d+)/(\d+)(?![\d.])")
+_MIXED = re.compile(
+    r"(?<![\d.^_*/])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}|(?<![\d.^_*/])(\d+) +(\d+)/(\d+)(?![\d.])"
+)
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d,/]| *\\frac)")
 
 

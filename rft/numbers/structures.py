@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from rft.numbers.evaluate import INFINITY, TooLarge
 from rft.numbers.notation import normalize
-from rft.numbers.parse import ParseError, Parsed, parse_expression, parse_scalar, plain
+from rft.numbers.parse import Parsed, ParseError, parse_expression, parse_scalar, plain
 
 WHOLE_TEXT_MAX_CHARS = 200
 """The whole output is tried as an answer only when it is at most this long."""
@@ -248,7 +248,7 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
         if value is not None or len(relation) != 2 or not symbolic:
             return value
         lhs, rhs = (p.strip() for p in relation)
-        if not lhs or not rhs or _LONE_VARIABLE.fullmatch(rhs) and _constant(lhs):
+        if not lhs or not rhs or (_LONE_VARIABLE.fullmatch(rhs) and _constant(lhs)):
             return parse_scalar(lhs, symbolic) if lhs and rhs else None
         if _parses(lhs) and _parses(rhs):
             return Equation(text, lhs, rhs)
@@ -310,7 +310,12 @@ def same_structure_key(answer: Answer | None) -> object:
             value = str(value)
         return ("scalar", value, answer.expression, answer.percent, answer.unit)
     if isinstance(answer, Bracketed):
-        return ("bracketed", answer.open, answer.close, tuple(map(same_structure_key, answer.items)))
+        return (
+            "bracketed",
+            answer.open,
+            answer.close,
+            tuple(map(same_structure_key, answer.items)),
+        )
     if isinstance(answer, Collection):
         return ("collection", frozenset(map(same_structure_key, answer.items)))
     if isinstance(answer, Union):

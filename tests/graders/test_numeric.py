@@ -148,12 +148,18 @@ def test_large_integers_compare_exactly_unless_rel_is_given() -> None:
 
 def test_default_tolerance_exact_pairs_are_exact_inexact_ones_relative() -> None:
     # Both exact: equal or not.
-    assert scores(["0.333333333333", "71.9999999999", "72.0000"], ["1/3", 72, 72]) == [0.0, 0.0, 1.0]
+    assert scores(["0.333333333333", "71.9999999999", "72.0000"], ["1/3", 72, 72]) == [
+        0.0,
+        0.0,
+        1.0,
+    ]
     assert scores(["0.1"], [0.1]) == [1.0]  # float references compare by their decimal repr
     # A float reference that came from float arithmetic compares relatively (1e-9).
     assert scores(["0.3", "0.30001", "1/3"], [0.1 + 0.2, 0.1 + 0.2, 1 / 3]) == [1.0, 0.0, 1.0]
     # Irrational values: relative 1e-9 of the reference.
-    assert scores([r"\cos(\pi/3)", "1.4142135623", "1.4142136"], [0.5, r"\sqrt{2}", r"\sqrt{2}"]) == [
+    assert scores(
+        [r"\cos(\pi/3)", "1.4142135623", "1.4142136"], [0.5, r"\sqrt{2}", r"\sqrt{2}"]
+    ) == [
         1.0,
         1.0,
         0.0,

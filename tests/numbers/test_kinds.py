@@ -373,6 +373,8 @@ def test_notation_is_not_misread(output: str, reference: object) -> None:
 
 
 @pytest.mark.parametrize(("output", "reference"), NOTATION_RIGHT[:20] + STRUCTURE_RIGHT[:20])
-def test_the_same_forms_pass_inside_a_box_and_after_a_marker(output: str, reference: object) -> None:
+def test_the_same_forms_pass_inside_a_box_and_after_a_marker(
+    output: str, reference: object
+) -> None:
     assert score_of(rf"Working... so \boxed{{{output}}}", reference) == 1.0
     assert score_of(f"Some work first.\nThe answer is {output}", reference) == 1.0
