@@ -52,7 +52,10 @@ _MARKER = re.compile(
     r"|####\s*",
     re.IGNORECASE,
 )
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
+_MAX_MARKERS = 8
+"""Only the last few markers are tried (a long run of markers is no answer; linear time)."""
+_MAX_SPAN = 400
+"""Characters after a marker that can hold its answer."""
 _MATH_SEGMENT = re.compile(r"\$\$?([^$]+)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|\.(?=\s)|\n|;\s|!(?=\s|$)|\?")
@@ -89,6 +92,8 @@ def boxed_contents(text: str) -> list[str]:
                     out.append(text[m.end() : j])
                     end = j
                     break
+        else:
+            break  # unclosed: no later box can close either (and no rescans: linear time)
     return out
 
 
@@ -109,6 +114,16 @@ def _first_number(text: str, symbolic: bool) -> Parsed | None:
         return None
     found = parse_answer(token.group(), symbolic)
     return found if isinstance(found, Parsed) else None
+
+
+def _last_answer_tag(text: str) -> str | None:
+    """Content of the last closed `<answer>…</answer>` (find-based: linear time)."""
+    lower = text.lower()
+    close = lower.rfind("</answer>")
+    if close < 0:
+        return None
+    start = lower.rfind("<answer>", 0, close)
+    return text[start + len("<answer>") : close] if start >= 0 else None
 
 
 def _is_prose(text: str) -> bool:
@@ -153,8 +168,9 @@ def _leading_piece(span: str) -> str:
 
 def _marked(text: str, symbolic: bool) -> Answer | None:
     """The answer after the last marker whose sentence holds a number or a math form."""
-    for marker in reversed(list(_MARKER.finditer(text))):
-        rest = text[marker.end() :]
+    markers = list(_MARKER.finditer(text))[-_MAX_MARKERS:]
+    for marker in reversed(markers):
+        rest = text[marker.end() : marker.end() + _MAX_SPAN]
         end = _SENTENCE_END.search(rest)
         span = (rest[: end.start()] if end is not None else rest).strip()
         found = parse_answer(span, symbolic) if span else None
@@ -218,10 +234,8 @@ def extract_answer(
             return answers[-1]
         if mode == "boxed":
             return None
-    if "<answer>" in text.lower():
-        tags = _ANSWER_TAG.findall(text)
-        if tags:
-            return _within(tags[-1], symbolic)
+    if (tag := _last_answer_tag(text)) is not None:
+        return _within(tag, symbolic)
     if len(text) <= WHOLE_TEXT_MAX_CHARS and not _is_prose(text):
         found = parse_answer(text, symbolic)
         if found is not None:

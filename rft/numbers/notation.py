@@ -38,7 +38,7 @@ _VULGAR = {
     "⅑": "1/9",
     "⅒": "1/10",
 }
-_VULGAR_RUN = re.compile(rf"(\d*)\s*([{''.join(_VULGAR)}])")
+_VULGAR_RUN = re.compile(rf"(?<!\d)(\d*)\s*([{''.join(_VULGAR)}])")
 _UNICODE = str.maketrans(
     {
         "−": "-",  # minus sign
