@@ -14,6 +14,7 @@ does not parse is no answer: it is never reduced to its last number.
 
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 from typing import Literal
@@ -25,6 +26,7 @@ from rft.numbers.structures import (
     WHOLE_TEXT_MAX_CHARS,
     Ambiguous,
     Answer,
+    clear_cache,
     looks_structured,
     parse_answer,
     same_structure_key,
@@ -36,11 +38,20 @@ _LAST_NUMBER = re.compile(
     rf"\\[dt]?frac\{{\s*[-−]?{INT}\s*\}}\{{\s*[-−]?{INT}\s*\}}"
     rf"|(?:(?<![\w).])[-−])?(?:{DECIMAL})(?:\s*/\s*{INT}(?!\.?\d))?(?:\s*\\?%)?"
 )
-_NEGATED = re.compile(
-    r"(?:\bnot|\bn't\s+be|rather\s+than|instead\s+of|confidence(?:\s+level)?(?:\s+is)?\s*:?"
-    r"|certainty\s*:?|probability\s*:?|sure\s*:?)\s*[$(]*$",
-    re.IGNORECASE,
+_NEGATIONS = (
+    "not",
+    "n't be",
+    "rather than",
+    "instead of",
+    "confidence",
+    "confidence level",
+    "confidence is",
+    "confidence level is",
+    "certainty",
+    "probability",
+    "sure",
 )
+_NEGATION_ENDS = tuple({p[-2:] for p in _NEGATIONS})
 _CHECK = re.compile(
     r"(?:\b(?:check|checking|verify|verification|verifying|sanity check|confidence)\b\s*:?)",
     re.IGNORECASE,
@@ -52,6 +63,10 @@ _MARKER = re.compile(
     r"|####\s*",
     re.IGNORECASE,
 )
+_CACHED_CHARS = 400
+"""Outputs (and references) up to this long are memoized: a GRPO group repeats its reference."""
+_WINDOW = 160
+"""Characters per window of the backwards scan for the last number."""
 _MAX_MARKERS = 8
 """Only the last few markers are tried (a long run of markers is no answer; linear time)."""
 _MAX_SPAN = 400
@@ -98,14 +113,34 @@ def boxed_contents(text: str) -> list[str]:
 
 
 def last_number(text: str, symbolic: bool = True) -> Parsed | None:
-    """The last number-like token of free text, skipping negated ones (`42, not 24`)."""
+    """The last number-like token of free text, skipping negated ones (`42, not 24`).
+
+    Scans windows from the end (most outputs end near their number), each starting at a
+    space so that no token is cut: linear in the text, fast on long outputs.
+    """
     text = unicode_to_ascii(text)
-    tokens = list(_LAST_NUMBER.finditer(text))
-    for token in reversed(tokens):
-        if _NEGATED.search(text, max(0, token.start() - 30), token.start()) is None:
-            found = parse_answer(token.group(), symbolic)
-            return found if isinstance(found, Parsed) else None
+    end = len(text)
+    while end > 0:
+        start = text.rfind(" ", 0, max(0, end - _WINDOW)) + 1
+        tokens = [t for t in _LAST_NUMBER.finditer(text, start, end) if t.start() >= start]
+        for token in reversed(tokens):
+            if not _negated(text, token.start()):
+                found = parse_answer(token.group(), symbolic)
+                return found if isinstance(found, Parsed) else None
+        end = start
     return None
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether the words right before `start` negate the number there (`not 24`)."""
+    before = text[max(0, start - 30) : start].lower().rstrip(" \t\n$(:")
+    if not before.endswith(_NEGATION_ENDS):
+        return False
+    words = " ".join(before.split())
+    for phrase in _NEGATIONS:
+        if words.endswith(phrase) and not words[: len(words) - len(phrase)][-1:].isalpha():
+            return True
+    return False
 
 
 def _first_number(text: str, symbolic: bool) -> Parsed | None:
@@ -128,10 +163,11 @@ def _last_answer_tag(text: str) -> str | None:
 
 def _is_prose(text: str) -> bool:
     """Whether `text` has a word outside the vocabulary of answers (so it is no answer whole)."""
-    return any(
-        w.lower() not in _ANSWER_WORDS and w.lower().rstrip("s") not in _ANSWER_WORDS
-        for w in _WORD.findall(text)
-    )
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        if word not in _ANSWER_WORDS and word.rstrip("s") not in _ANSWER_WORDS:
+            return True
+    return False
 
 
 def _within(content: str, symbolic: bool) -> Answer | None:
@@ -168,6 +204,9 @@ def _leading_piece(span: str) -> str:
 
 def _marked(text: str, symbolic: bool) -> Answer | None:
     """The answer after the last marker whose sentence holds a number or a math form."""
+    lower = text.lower()
+    if "answer" not in lower and "result" not in lower and "####" not in text:
+        return None
     markers = list(_MARKER.finditer(text))[-_MAX_MARKERS:]
     for marker in reversed(markers):
         rest = text[marker.end() : marker.end() + _MAX_SPAN]
@@ -190,6 +229,9 @@ def _marked(text: str, symbolic: bool) -> Answer | None:
 
 def _without_trailing_check(text: str) -> str:
     """Drop a trailing check/confidence note that reaches no new conclusion."""
+    lower = text.lower()
+    if not any(word in lower for word in ("check", "verif", "confidence")):
+        return text
     checks = list(_CHECK.finditer(text))
     if not checks:
         return text
@@ -216,6 +258,24 @@ def extract_answer(
     Returns:
         The answer's structure, `Ambiguous` when several boxes disagree, or None.
     """
+    if len(text) <= _CACHED_CHARS:
+        return _extract_cached(text, mode, symbolic)
+    return _extract(text, mode, symbolic)
+
+
+@functools.lru_cache(maxsize=16384)
+def _extract_cached(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | None:
+    return _extract(text, mode, symbolic)
+
+
+def clear_caches() -> None:
+    """Forget memoized extractions and parses (benchmarks time cold parses)."""
+    _extract_cached.cache_clear()
+    clear_cache()
+
+
+def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | None:
+    """`extract_answer` without the memo."""
     text = unicode_to_ascii(text)
     if mode == "whole":
         return parse_answer(text, symbolic)
