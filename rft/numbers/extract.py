@@ -82,7 +82,21 @@ _SPAN_CUT = re.compile(
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 _ANSWER_WORDS = frozenset(
-    {"and", "or", "no", "real", "solution", "root", "empty", "set", "none", "there", "is"}
+    {
+        "and",
+        "or",
+        "no",
+        "real",
+        "all",
+        "number",
+        "solution",
+        "root",
+        "empty",
+        "set",
+        "none",
+        "there",
+        "is",
+    }
     | {"are", "the", "infinity", "oo", "pi", "sqrt", "text", "mathrm", "frac", "cup", "percent"}
     | {"square", "cubic", "sq", "cu", "per"}
     | set(UNITS)

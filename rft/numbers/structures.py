@@ -81,6 +81,10 @@ _EMPTY = re.compile(
     r"|(?:the\s+)?empty\s+set)",
     re.IGNORECASE,
 )
+_REALS = re.compile(
+    r"\\mathbb\s*\{?R\}?|\\R|(?:all\s+)?real\s+numbers|\(-\\infty,\s*\\infty\)", re.IGNORECASE
+)
+_MEMBER = re.compile(r"[A-Za-z]\s*\\in(?![A-Za-z])\s*")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _BRACKET = re.compile(r"[()\[\]{}]")
 _CLOSERS = set(_OPENERS.values())
@@ -208,6 +212,10 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
         return number
     if _EMPTY.fullmatch(text):
         return Collection(text, ())
+    if _REALS.fullmatch(text):
+        return Bracketed(text, "(", ")", (Parsed("-oo", -INFINITY), Parsed("oo", INFINITY)))
+    if (member := _MEMBER.match(text)) is not None:
+        return _structure(text[member.end() :], symbolic)  # `x \in [1, 3]`
     if len(unions := _top_level_split(text, _UNION)) > 1:
         parts = [_structure(p, symbolic) for p in unions]
         if all(isinstance(p, Bracketed) and len(p.items) == 2 for p in parts):
@@ -227,6 +235,10 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
         answers = [_structure(p, symbolic) for p in parts if p]
         if any(a is None or isinstance(a, Union | Equation) for a in answers):
             return None
+        if _INEQUALITY.search(text) and all(isinstance(a, Bracketed) for a in answers):
+            return Union(text, tuple(answers))  # type: ignore[arg-type]  # `x < 1 or x > 2`
+        if (pair := _assignment(parts, answers)) is not None:
+            return pair
         items: list[Answer] = []
         for a in answers:
             if isinstance(a, Collection):
@@ -254,6 +266,20 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
             return Equation(text, lhs, rhs)
         return None
     return parse_scalar(text, symbolic)
+
+
+def _assignment(parts: list[str], answers: list[Answer | None]) -> Bracketed | None:
+    """`x = 2, y = 3` (distinct variables): the tuple (2, 3), ordered by variable name."""
+    names = [p.split("=", 1)[0].strip() if "=" in p else "" for p in parts if p]
+    if (
+        len(names) > 1
+        and all(_LONE_VARIABLE.fullmatch(n) for n in names)
+        and len(set(names)) == len(names)
+        and all(isinstance(a, Parsed) for a in answers)
+    ):
+        ordered = tuple(a for _, a in sorted(zip(names, answers, strict=True)))
+        return Bracketed(", ".join(parts), "(", ")", ordered)  # type: ignore[arg-type]
+    return None
 
 
 def _parses(text: str) -> bool:

@@ -132,6 +132,12 @@ STRUCTURE_RIGHT = [
     (r"1 \pm \sqrt{2}", r"1 - \sqrt{2}, 1 + \sqrt{2}"),
     (r"x = 2 \text{ or } x = 5", "2, 5"),
     ("2; 3", "2, 3"),
+    (r"x \in [1, 3]", "[1, 3]"),
+    (r"\mathbb{R}", r"(-\infty, \infty)"),
+    ("all real numbers", r"\mathbb{R}"),
+    ("x < 1 or x > 2", r"(-\infty, 1) \cup (2, \infty)"),
+    ("x = 2, y = 3", "(2, 3)"),
+    ("y = 3, x = 2", "(2, 3)"),
     # equations vs values
     ("x = 9", 9),
     ("x^2 = 9", "x^2 = 9"),
@@ -181,6 +187,13 @@ STRUCTURE_WRONG = [
     ("9", "x^2 = 9"),
     ("x^2 = 8", "x^2 = 9"),
     ("x = 2 or x = 3", "x = 2 or x = -3"),
+    (r"x \in (1, 3)", "[1, 3]"),
+    (r"\mathbb{R}", r"(0, \infty)"),
+    (r"(0, \infty)", r"\mathbb{R}"),
+    ("x < 1 or x > 2", r"(-\infty, 1] \cup (2, \infty)"),
+    ("x = 3, y = 2", "(2, 3)"),
+    ("y = 2, x = 3", "(2, 3)"),
+    ("x = 2, y = 3", "2 and 3"),
 ]
 
 
