@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Literal
 
 from rft.numbers.evaluate import FUNCTION_NAMES
-from rft.numbers.notation import UNITS, unicode_to_ascii
+from rft.numbers.notation import UNITS, unicode_to_ascii, unit_of
 from rft.numbers.parse import DECIMAL, INT, Parsed, from_python
 from rft.numbers.structures import (
     WHOLE_TEXT_MAX_CHARS,
@@ -60,9 +60,13 @@ _CONCLUSION = re.compile(r"\b(?:so|therefore|thus|hence|answer|final|result)\b",
 _MARKER = re.compile(
     r"(?:(?:the\s+)?(?:final|correct)\s+answer|the\s+answer|\banswer|\bresult)"
     r"\s*(?:\*\*)?\s*(?:is|would\s+be|will\s+be|should\s+be|equals|=|:)\s*(?:\*\*)?\s*:?\s*"
+    r"|\b(?:solutions?|roots?|answers?)\s+(?:are|is)\s*:?\s*"
     r"|####\s*",
     re.IGNORECASE,
 )
+_APPROX = re.compile(r"\s*(?:\\approx|~|=?\s*approximately|=?\s*about)\s*", re.IGNORECASE)
+_UNIT_AFTER = re.compile(r"\s*([A-Za-z]+(?:\^\{?\d\}?)?(?:/[A-Za-z]+)?)\b")
+_JOINER = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*", re.IGNORECASE)
 _CACHED_CHARS = 400
 """Outputs (and references) up to this long are memoized: a GRPO group repeats its reference."""
 _WINDOW = 160
@@ -129,20 +133,34 @@ def boxed_contents(text: str) -> list[str]:
 def last_number(text: str, symbolic: bool = True) -> Parsed | None:
     """The last number-like token of free text, skipping negated ones (`42, not 24`).
 
-    Scans windows from the end (most outputs end near their number), each starting at a
-    space so that no token is cut: linear in the text, fast on long outputs.
+    A known unit right after the token is kept (`12 mm`); in `1/6 ≈ 0.1667` the exact value
+    before the `≈` is the answer. Scans windows from the end, each starting at a space so
+    that no token is cut: linear in the text, fast on long outputs.
     """
     text = unicode_to_ascii(text)
     end = len(text)
     while end > 0:
         start = text.rfind(" ", 0, max(0, end - _WINDOW)) + 1
         tokens = [t for t in _LAST_NUMBER.finditer(text, start, end) if t.start() >= start]
-        for token in reversed(tokens):
-            if not _negated(text, token.start()):
-                found = parse_answer(token.group(), symbolic)
-                return found if isinstance(found, Parsed) else None
+        for k in range(len(tokens) - 1, -1, -1):
+            token = tokens[k]
+            if _negated(text, token.start()):
+                continue
+            if k > 0 and _APPROX.fullmatch(text, tokens[k - 1].end(), token.start()):
+                token = tokens[k - 1]
+            return _number_at(text, token, symbolic)
         end = start
     return None
+
+
+def _number_at(text: str, token: re.Match[str], symbolic: bool) -> Parsed | None:
+    """The token as a number, with a known unit that follows it (`12 mm`, `3 m/s`)."""
+    unit = _UNIT_AFTER.match(text, token.end())
+    candidate = token.group()
+    if unit is not None and unit_of(unit[1].replace("/", " / ")) is not None:
+        candidate = f"{candidate} {unit[1]}"
+    found = parse_answer(candidate, symbolic)
+    return found if isinstance(found, Parsed) else None
 
 
 def _negated(text: str, start: int) -> bool:
@@ -158,11 +176,9 @@ def _negated(text: str, start: int) -> bool:
 
 
 def _first_number(text: str, symbolic: bool) -> Parsed | None:
-    token = _LAST_NUMBER.search(unicode_to_ascii(text))
-    if token is None:
-        return None
-    found = parse_answer(token.group(), symbolic)
-    return found if isinstance(found, Parsed) else None
+    text = unicode_to_ascii(text)
+    token = _LAST_NUMBER.search(text)
+    return _number_at(text, token, symbolic) if token is not None else None
 
 
 def _last_answer_tag(text: str) -> str | None:
@@ -219,7 +235,7 @@ def _leading_piece(span: str) -> str:
 def _marked(text: str, symbolic: bool) -> Answer | None:
     """The answer after the last marker whose sentence holds a number or a math form."""
     lower = text.lower()
-    if "answer" not in lower and "result" not in lower and "####" not in text:
+    if not any(w in lower for w in ("answer", "result", "solution", "root", "####")):
         return None
     markers = list(_MARKER.finditer(text))[-_MAX_MARKERS:]
     for marker in reversed(markers):
@@ -320,8 +336,14 @@ def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | N
     if "$" in text or "\\(" in text or "\\[" in text:
         segments = list(_MATH_SEGMENT.finditer(text))
         if segments and not _DIGIT.search(text, segments[-1].end()):
-            last = segments[-1]
-            found = _within(next(g for g in last.groups() if g is not None), symbolic)
+            run = [segments[-1]]  # `$x = 1$ and $x = 3$`: one answer, two solutions
+            while len(run) < len(segments):
+                before = segments[-len(run) - 1]
+                if not _JOINER.fullmatch(text, before.end(), run[0].start()):
+                    break
+                run.insert(0, before)
+            contents = [next(g for g in m.groups() if g is not None) for m in run]
+            found = _within(" , ".join(contents), symbolic)
             if found is not None:
                 return found
     return last_number(_without_trailing_check(text), symbolic)

@@ -347,6 +347,7 @@ def parse_expression(text: str) -> tuple[Node, frozenset[str]]:
 _LETTER = re.compile(r"[A-Za-z]")
 _UNIT_WORD = re.compile(r"[A-Za-z]+(?:\^\{?\d\}?)?|/")
 _SPACE_BEFORE_POWER = re.compile(r"\s+\^")
+_UNIT_SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])")
 _KEEP_WORDS = frozenset({"pi", "sqrt", "infinity", "oo", "e"} | FUNCTION_NAMES)
 _SINGLE_LETTER_UNITS = frozenset("mgslh")
 
@@ -359,7 +360,7 @@ def _split_unit(text: str) -> tuple[str, str | None, bool]:
     """
     if _LETTER.search(text) is None:
         return text, None, False
-    words = _SPACE_BEFORE_POWER.sub("^", text).split()
+    words = _UNIT_SLASH.sub(" / ", _SPACE_BEFORE_POWER.sub("^", text)).split()
     k = len(words)
     while k > 0 and _UNIT_WORD.fullmatch(words[k - 1]):
         k -= 1
