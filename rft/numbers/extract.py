@@ -67,6 +67,10 @@ _MARKER = re.compile(
 _APPROX = re.compile(r"\s*(?:\\approx|~|=?\s*approximately|=?\s*about)\s*", re.IGNORECASE)
 _UNIT_AFTER = re.compile(r"\s*([A-Za-z]+(?:\^\{?\d\}?)?(?:/[A-Za-z]+)?)\b")
 _JOINER = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*", re.IGNORECASE)
+_REVERSE_MARKER = re.compile(
+    r"\s+(?:is|was|would\s+be|should\s+be)\s+(?:the|my|our)\s+(?:final\s+|correct\s+)?answer\b",
+    re.IGNORECASE,
+)
 _CACHED_CHARS = 400
 """Outputs (and references) up to this long are memoized: a GRPO group repeats its reference."""
 _WINDOW = 160
@@ -238,6 +242,11 @@ def _marked(text: str, symbolic: bool) -> Answer | None:
     if not any(w in lower for w in ("answer", "result", "solution", "root", "####")):
         return None
     markers = list(_MARKER.finditer(text))[-_MAX_MARKERS:]
+    reverse = list(_REVERSE_MARKER.finditer(text, max(0, len(text) - 4 * _MAX_SPAN)))
+    if reverse and (not markers or reverse[-1].start() >= markers[-1].end()):
+        found = _before(text[: reverse[-1].start()], symbolic)  # `70 is the answer`
+        if found is not None:
+            return found
     for marker in reversed(markers):
         rest = text[marker.end() : marker.end() + _MAX_SPAN]
         end = _SENTENCE_END.search(rest)
@@ -255,6 +264,22 @@ def _marked(text: str, symbolic: bool) -> Answer | None:
             return None
         return _first_number(span, symbolic)
     return None
+
+
+def _before(prefix: str, symbolic: bool) -> Answer | None:
+    """The answer that ends `prefix` (its last sentence): `$x = 3$ is the answer`."""
+    tail = prefix[-_MAX_SPAN:]
+    cut = max(tail.rfind(". "), tail.rfind("\n"), tail.rfind(": "))
+    piece = tail[cut + 1 :].strip()
+    if not piece:
+        return None
+    found = parse_answer(piece, symbolic)
+    if found is not None:
+        return found
+    segments = list(_MATH_SEGMENT.finditer(piece))
+    if segments and segments[-1].end() == len(piece):
+        return _within(next(g for g in segments[-1].groups() if g is not None), symbolic)
+    return last_number(piece, symbolic)
 
 
 def _without_trailing_check(text: str) -> str:

@@ -47,6 +47,9 @@ SELECTION_RIGHT = [
     ("The total is 250. Let me check: 100 + 150 = 250.", 250),
     ("The result is 5 + 3 = 8.", 8),
     ("9 (rather than 10)", 9),
+    ("70 is the answer (found in 3 steps).", 70),
+    ("So $x = 4$ is the final answer, after 2 checks.", 4),
+    ("The answer is 5. Wait, 6 is the correct answer (I misread 3 as 2).", 6),
 ]
 SELECTION_WRONG = [
     ("The answer is 14. Check: 14 / 2 = 7", 7),
@@ -62,6 +65,9 @@ SELECTION_WRONG = [
     ("I computed 17. Confidence: 80%", 80),
     ("9 (rather than 10)", 10),
     ("The answer is 9, since 10 - 1 = 9", 1),
+    ("70 is the answer (found in 3 steps).", 3),
+    ("So $x = 4$ is the final answer, after 2 checks.", 2),
+    ("The answer is 5. Wait, 6 is the correct answer (I misread 3 as 2).", 5),
 ]
 
 
