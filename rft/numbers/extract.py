@@ -112,6 +112,13 @@ _ANSWER_WORDS = frozenset(
 )
 
 
+class Unreadable:
+    """A marked answer that does not parse (its last number must not stand in for it)."""
+
+
+UNREADABLE = Unreadable()
+
+
 def boxed_contents(text: str) -> list[str]:
     """Contents of every `\\boxed{…}` / `\\fbox{…}`, in order (braces balanced)."""
     out: list[str] = []
@@ -152,6 +159,8 @@ def last_number(text: str, symbolic: bool = True) -> Parsed | None:
                 continue
             if k > 0 and _APPROX.fullmatch(text, tokens[k - 1].end(), token.start()):
                 token = tokens[k - 1]
+            elif k > 0 and _JOINER.fullmatch(text, tokens[k - 1].end(), token.start()):
+                return None  # `either 2 or 3`, `between 2 and 3`: a hedge, not one number
             return _number_at(text, token, symbolic)
         end = start
     return None
@@ -236,8 +245,12 @@ def _leading_piece(span: str) -> str:
     return span[: cut.start()] if cut is not None else span
 
 
-def _marked(text: str, symbolic: bool) -> Answer | None:
-    """The answer after the last marker whose sentence holds a number or a math form."""
+def _marked(text: str, symbolic: bool) -> Answer | Unreadable | None:
+    """The answer after the last marker whose sentence holds a number or a math form.
+
+    `UNREADABLE` when the marked span looks structured but does not parse: then no later
+    step (the last number) may answer in its place.
+    """
     lower = text.lower()
     if not any(w in lower for w in ("answer", "result", "solution", "root", "####")):
         return None
@@ -261,7 +274,7 @@ def _marked(text: str, symbolic: bool) -> Answer | None:
         if found is not None:
             return found
         if looks_structured(piece):
-            return None
+            return UNREADABLE
         return _first_number(span, symbolic)
     return None
 
@@ -356,8 +369,10 @@ def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | N
         if found is not None:
             return found
     found = _marked(text, symbolic)
+    if found is UNREADABLE:
+        return None
     if found is not None:
-        return found
+        return found  # type: ignore[return-value]
     if "$" in text or "\\(" in text or "\\[" in text:
         segments = list(_MATH_SEGMENT.finditer(text))
         if segments and not _DIGIT.search(text, segments[-1].end()):
