@@ -14,14 +14,15 @@ does not parse is no answer: it is never reduced to its last number.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from fractions import Fraction
 from typing import Literal
 
-from rft.numbers.evaluate import FUNCTION_NAMES
+from rft.numbers.evaluate import FUNCTION_NAMES, TooLarge
 from rft.numbers.notation import UNITS, unicode_to_ascii, unit_of
-from rft.numbers.parse import DECIMAL, INT, Parsed, from_python
+from rft.numbers.parse import DECIMAL, INT, Parsed, from_python, plain
 from rft.numbers.structures import (
     WHOLE_TEXT_MAX_CHARS,
     Ambiguous,
@@ -168,12 +169,17 @@ def last_number(text: str, symbolic: bool = True) -> Parsed | None:
 
 def _number_at(text: str, token: re.Match[str], symbolic: bool) -> Parsed | None:
     """The token as a number, with a known unit that follows it (`12 mm`, `3 m/s`)."""
-    unit = _UNIT_AFTER.match(text, token.end())
-    candidate = token.group()
-    if unit is not None and unit_of(unit[1].replace("/", " / ")) is not None:
-        candidate = f"{candidate} {unit[1]}"
-    found = parse_answer(candidate, symbolic)
-    return found if isinstance(found, Parsed) else None
+    found = parse_answer(token.group(), symbolic)
+    if not isinstance(found, Parsed):
+        return None
+    after = _UNIT_AFTER.match(text, token.end())
+    if after is not None and found.unit is None and found.value is not None:
+        unit = unit_of(after[1].replace("/", " / "))
+        if unit == "%":
+            return dataclasses.replace(found, percent=True)
+        if unit is not None:
+            return dataclasses.replace(found, unit=unit)
+    return found
 
 
 def _negated(text: str, start: int) -> bool:
@@ -336,6 +342,13 @@ def _extract_cached(text: str, mode: Extract, symbolic: bool) -> Answer | Ambigu
     return _extract(text, mode, symbolic)
 
 
+def _plain_number(text: str) -> Parsed | None:
+    try:
+        return plain(text.strip())
+    except TooLarge:
+        return None  # the full path reports it
+
+
 def clear_caches() -> None:
     """Forget memoized extractions and parses (benchmarks time cold parses)."""
     _extract_cached.cache_clear()
@@ -344,6 +357,8 @@ def clear_caches() -> None:
 
 def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | None:
     """`extract_answer` without the memo."""
+    if mode != "boxed" and (number := _plain_number(text)) is not None:
+        return number  # the common case on the hot path: the output is just a number
     text = unicode_to_ascii(text)
     if mode == "whole":
         return parse_answer(text, symbolic)
@@ -353,6 +368,8 @@ def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | N
         boxes = boxed_contents(text)
         if boxes:
             answers = [_within(b, symbolic) for b in boxes]
+            if len(boxes) == 1:
+                return answers[0]
             keys = {
                 same_structure_key(a) if a is not None else ("text", b.strip())
                 for a, b in zip(answers, boxes, strict=True)

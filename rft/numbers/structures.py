@@ -299,6 +299,8 @@ def _constant(text: str) -> bool:
 
 def _parse(text: str, symbolic: bool) -> Answer | Parsed | None:
     try:
+        if (number := plain(text.strip())) is not None:
+            return number
         return _structure(normalize(text), symbolic)
     except TooLarge as exc:
         return Parsed(text, error=f"{text[:40]!r} is too large to evaluate ({exc})")
