@@ -88,48 +88,57 @@ class NumericGrader(Grader):
         inputs = out.render(batch, self.input)
         references = out.render(batch, self.reference)
         failed = out.failed
-        symbolic = self.spec.symbolic
         scores = out.scores
         answers: list[str | None] = [None] * n
-        errors: list[int] = []
-        messages: list[str] = []
-        ambiguous: list[int] = []
-        ambiguous_messages: list[str] = []
+        flagged: dict[ErrorFlag, tuple[list[int], list[str]]] = {
+            ErrorFlag.other_error: ([], []),
+            ErrorFlag.sample_parse_error: ([], []),
+        }
         for i in range(n):
             if failed[i]:
                 continue
-            reference = parse_reference(references.values[i], symbolic)
-            if not _usable(reference):
-                errors.append(i)
-                messages.append(_reference_error(reference, references.values[i]))
-                continue
-            answer = self._answer(inputs.values[i])
-            if answer is None:
-                continue
-            answers[i] = answer.text
-            if isinstance(answer, Ambiguous):
-                ambiguous.append(i)
-                shown = ", ".join(repr(c[:20]) for c in answer.candidates[:4])
-                ambiguous_messages.append(f"several boxed answers disagree: {shown}")
-                continue
-            if isinstance(answer, Parsed) and answer.error is not None:
-                errors.append(i)
-                messages.append(answer.error)
-                continue
             try:
-                scores[i] = score(answer, reference, self.tolerances)  # type: ignore[arg-type]
-            except SympyTimeout as exc:
-                errors.append(i)
-                messages.append(f"symbolic check of {answer.text[:40]!r} timed out: {exc}")
-            except RuntimeError as exc:
-                errors.append(i)
-                messages.append(f"symbolic check of {answer.text[:40]!r} failed: {exc}")
-        if errors:
-            out.flag(ErrorFlag.other_error, errors, messages)
-        if ambiguous:
-            out.flag(ErrorFlag.sample_parse_error, ambiguous, ambiguous_messages)
+                scores[i], answers[i], problem = self._one(inputs.values[i], references.values[i])
+            except (ValueError, ArithmeticError, RecursionError) as exc:  # never the whole batch
+                problem = (ErrorFlag.other_error, f"could not read the answer: {exc}")
+            if problem is not None:
+                flagged[problem[0]][0].append(i)
+                flagged[problem[0]][1].append(problem[1])
+        for flag, (rows, messages) in flagged.items():
+            if rows:
+                out.flag(flag, rows, messages)
         out.details["answer"] = answers
         return out
+
+    def _one(
+        self, raw_answer: object, raw_reference: object
+    ) -> tuple[float, str | None, tuple[ErrorFlag, str] | None]:
+        """(score, the text read as the answer, an error flag and its message) of one sample."""
+        reference = parse_reference(raw_reference, self.spec.symbolic)
+        if not _usable(reference):
+            return 0.0, None, (ErrorFlag.other_error, _reference_error(reference, raw_reference))
+        answer = self._answer(raw_answer)
+        if answer is None:
+            return 0.0, None, None  # no number: a wrong answer, not an error
+        if isinstance(answer, Ambiguous):
+            shown = ", ".join(repr(c[:20]) for c in answer.candidates[:4])
+            return (
+                0.0,
+                answer.text,
+                (
+                    ErrorFlag.sample_parse_error,
+                    f"several boxed answers disagree: {shown}",
+                ),
+            )
+        if isinstance(answer, Parsed) and answer.error is not None:
+            return 0.0, answer.text, (ErrorFlag.other_error, answer.error)
+        try:
+            return score(answer, reference, self.tolerances), answer.text, None  # type: ignore[arg-type]
+        except SympyTimeout as exc:
+            message = f"symbolic check of {answer.text[:40]!r} timed out: {exc}"
+        except RuntimeError as exc:
+            message = f"symbolic check of {answer.text[:40]!r} failed: {exc}"
+        return 0.0, answer.text, (ErrorFlag.other_error, message)
 
     def _answer(self, value: object) -> Answer | Ambiguous | None:
         if isinstance(value, int | float) and not isinstance(value, bool):

@@ -20,7 +20,7 @@ import re
 from fractions import Fraction
 from typing import Literal
 
-from rft.numbers.evaluate import FUNCTION_NAMES, TooLarge
+from rft.numbers.evaluate import FUNCTION_NAMES
 from rft.numbers.notation import UNITS, unicode_to_ascii, unit_of
 from rft.numbers.parse import DECIMAL, INT, Parsed, from_python, plain
 from rft.numbers.structures import (
@@ -345,8 +345,8 @@ def _extract_cached(text: str, mode: Extract, symbolic: bool) -> Answer | Ambigu
 def _plain_number(text: str) -> Parsed | None:
     try:
         return plain(text.strip())
-    except TooLarge:
-        return None  # the full path reports it
+    except ValueError:  # TooLarge, or past Python's int-string limit: the full path reports it
+        return None
 
 
 def clear_caches() -> None:
