@@ -67,6 +67,7 @@ _MARKER = re.compile(
 )
 _APPROX = re.compile(r"\s*(?:\\approx|~|=?\s*approximately|=?\s*about)\s*", re.IGNORECASE)
 _UNIT_AFTER = re.compile(r"\s*([A-Za-z]+(?:\^\{?\d\}?)?(?:/[A-Za-z]+)?)\b")
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
 _JOINER = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*", re.IGNORECASE)
 _REVERSE_MARKER = re.compile(
     r"\s+(?:is|was|would\s+be|should\s+be)\s+(?:the|my|our)\s+(?:final\s+|correct\s+)?answer\b",
@@ -160,11 +161,18 @@ def last_number(text: str, symbolic: bool = True) -> Parsed | None:
                 continue
             if k > 0 and _APPROX.fullmatch(text, tokens[k - 1].end(), token.start()):
                 token = tokens[k - 1]
-            elif k > 0 and _JOINER.fullmatch(text, tokens[k - 1].end(), token.start()):
-                return None  # `either 2 or 3`, `between 2 and 3`: a hedge, not one number
+            elif k > 0 and _hedge(text[tokens[k - 1].end() : token.start()]):
+                return None  # `either 2 or 3`, `2 (or maybe 3)`: a hedge, not one number
             return _number_at(text, token, symbolic)
         end = start
     return None
+
+
+def _hedge(gap: str) -> bool:
+    """Whether the text between two numbers makes them alternatives (`2 or 3`, `2, 3`)."""
+    if _JOINER.fullmatch(gap):
+        return True
+    return len(gap) <= 25 and _OR.search(gap) is not None
 
 
 def _number_at(text: str, token: re.Match[str], symbolic: bool) -> Parsed | None:
