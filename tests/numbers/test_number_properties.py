@@ -181,3 +181,29 @@ def test_import_rft_loads_no_sympy() -> None:
     code = "import sys, rft, rft.numbers; print('sympy' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@_SETTINGS
+@given(p=values, q=values)
+def test_a_percentage_equals_only_the_same_percentage(p: Fraction, q: Fraction) -> None:
+    # `20%` is not `0.2%` (nor is `0.2%` `20%`): both sides percent compare the numbers.
+    p_text = _decimal_text(p) or f"{p.numerator}/{p.denominator}"
+    q_text = _decimal_text(q) or f"{q.numerator}/{q.denominator}"
+    expected = 1.0 if p == q else 0.0
+    got = REWARD.score([f"The answer is {q_text}%"], [{"answer": f"{p_text}%"}]).scores.tolist()
+    assert got == [expected]
+
+
+UNITS = ["mm", "cm", "m", "km", "inches", "g", "kg", "seconds", "minutes", "hours", "dollars"]
+
+
+@_SETTINGS
+@given(
+    v=st.integers(min_value=-(10**6), max_value=10**6),
+    gold=st.sampled_from(UNITS),
+    unit=st.sampled_from(UNITS),
+)
+def test_a_different_unit_never_scores_one(v: int, gold: str, unit: str) -> None:
+    expected = 1.0 if gold == unit else 0.0
+    got = REWARD.score([f"It is {v} {unit}."], [{"answer": f"{v} {gold}"}]).scores.tolist()
+    assert got == [expected]
