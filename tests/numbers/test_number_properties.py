@@ -184,9 +184,12 @@ def test_import_rft_loads_no_sympy() -> None:
 
 
 @_SETTINGS
-@given(p=values, q=values)
-def test_a_percentage_equals_only_the_same_percentage(p: Fraction, q: Fraction) -> None:
+@given(p=values, other=values, kind=st.sampled_from(["same", "times100", "over100", "other"]))
+def test_a_percentage_equals_only_the_same_percentage(
+    p: Fraction, other: Fraction, kind: str
+) -> None:
     # `20%` is not `0.2%` (nor is `0.2%` `20%`): both sides percent compare the numbers.
+    q = {"same": p, "times100": p * 100, "over100": p / 100, "other": other}[kind]
     p_text = _decimal_text(p) or f"{p.numerator}/{p.denominator}"
     q_text = _decimal_text(q) or f"{q.numerator}/{q.denominator}"
     expected = 1.0 if p == q else 0.0
