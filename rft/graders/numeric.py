@@ -1,7 +1,7 @@
 """`numeric`: numbers and math answers equal within a tolerance, with optional partial credit.
 
-Parsing lives in `rft.numbers` (plain forms by regex + Fraction, constant expressions by rft's
-own parser, expressions with free symbols by sympy in a bounded worker process).
+Reading and comparing live in `rft.numbers` (answer selection, structures, the tolerance
+rule, sympy in a bounded worker process); this module is the batch grader around them.
 """
 
 from __future__ import annotations
@@ -13,47 +13,53 @@ from rft.errors import ErrorFlag
 from rft.graders.base import CompileContext, Grader, GraderOutput, as_text
 from rft.graders.registry import register
 from rft.numbers import (
+    Ambiguous,
+    Answer,
     Parsed,
     SympyTimeout,
     Tolerances,
     extract_answer,
     parse_reference,
-    score_values,
-    symbolic_equivalent,
+    score,
 )
 from rft.spec.numeric import NumericSpec, PartialCredit
 
 
 @register
 class NumericGrader(Grader):
-    """Scores 1 when the number in `input` equals `reference` within `tolerance`.
+    """Scores 1 when the answer in `input` equals `reference`; see `rft.numbers` for the rules.
 
     Args (spec fields):
         input: template of the answer text (default `{{ sample.output_text }}`). Rendered
             numbers (an int or float field) are used as they are.
         reference: template of the expected answer: a number, or text read like an answer
-            (so `#### 72`, `\\boxed{72}` and `$\\frac{3}{4}$` work as references).
-        tolerance: `{abs, rel}`; passes when |answer - reference| <= abs + rel * |reference|.
-            Rationals compare exactly, irrational values at 128 bits. `rel` defaults to 0 so
-            large integers compare exactly (a relative 1e-9 would pass 2049425731 for
-            2049425730); `abs` (1e-9) absorbs float noise.
-        symbolic: accept expressions (`\\frac{\\pi}{2}`, `2\\sqrt{2}`, `3 \\times 10^{5}`,
-            `2(x+1)`). Constant expressions are evaluated by rft (exact where rational); only
-            expressions with free symbols go to sympy (`simplify(a - r) == 0`). Without it only
-            plain numbers, `a/b`, `\\frac{a}{b}` and percentages parse.
+            (so `#### 72`, `\\boxed{72}`, `$\\frac{3}{4}$`, `(1, 3]`, `\\{2, 3\\}` work).
+        tolerance: `{abs, rel, exact}`. Both sides exact (integers, decimals, fractions,
+            rational results such as `\\sqrt{16}`): equal or not (`71.9999999999` is not
+            72). Otherwise |answer - reference| <= max(abs, rel * |reference|), `rel` 1e-9
+            relative to the reference, `abs` 1e-30 the floor for a reference of 0. Setting
+            `abs` or `rel` in a bundle applies them to exact values too (`exact: false`).
+        symbolic: accept expressions (`\\frac{\\pi}{2}`, `2\\sqrt{2}`, `\\log_2 8`, `5!`,
+            `\\binom{5}{2}`, `\\cos(\\pi/3)`, `2(x+1)`). Constant expressions are evaluated
+            by rft (exact where rational); only expressions with free symbols go to sympy.
+            Without it only plain numbers, `a/b`, `\\frac{a}{b}` and percentages parse.
         partial_credit: `true` or `{scale, max_rel_error}`: outside the tolerance the score is
-            exp(-rel_error / scale), and 0 beyond `max_rel_error`.
-        extract: `auto` (the last `\\boxed{}`; else the whole text when it is short and parses;
-            else the last `$…$` math segment when no digit follows it; else the last number),
-            `whole`, `boxed`, or `last_number`.
+            exp(-rel_error / scale) (at most 0.999), and 0 beyond `max_rel_error`.
+        extract: `auto` (every `\\boxed{}` - several that disagree are flagged -, else the
+            last `<answer>` tag, else the whole text when it is short and parses, else the
+            span after the last "the answer is"/"Final answer:"/"Answer:" marker read from
+            its start, else the last math segment, else the last number not negated or in a
+            trailing check), `whole`, `boxed`, or `last_number`.
         timeout_s: wall-clock bound of one sympy decision.
 
-    Surface forms: thousands separators (`1,234`, `1{,}234`), unicode minus and digits,
-    `x = 3` (the right-hand side counts), trailing units (`12 dollars`, `12\\text{ cm}`),
-    scientific notation (`1.5e3`, `1.5 \\times 10^{3}`). A percentage `p%` equals both p and
-    p/100 (math-verify's rule): `50%` matches 50 and 0.5. `nan`/`inf` are never numbers.
+    Structures compare as structures: intervals (brackets matter), unions, sets and several
+    solutions (order-free), tuples (order matters), `\\pm`, equations (`x^2 = 9` is not
+    `x = 3`). Percent: `20%` is not `0.2%`; `p%` against a plain number is p or p/100.
+    Units: two known units that differ (`12 cm`, `12 mm`) fail. `nan` is never a number;
+    `\\infty`, `-\\infty`, `∞` and "infinity" equal only themselves.
 
-    Flags: `other_error` when the reference is not a number, when a value is beyond 10^±10000
+    Flags: `sample_parse_error` when several boxed answers disagree (score 0, no guess);
+    `other_error` when the reference is not a number, when a value is beyond 10^±10000
     (`9^9^9^9`), or when sympy runs past `timeout_s`. An answer with no number is a wrong
     answer (0), not an error. Details: `answer`, the text read as the answer (or None).
     """
@@ -66,11 +72,14 @@ class NumericGrader(Grader):
         self.input = self.template("input", spec.input)
         self.reference = self.template("reference", spec.reference)
         partial = PartialCredit() if spec.partial_credit is True else spec.partial_credit or None
+        abs_tol, rel_tol, exact = spec.tolerance.resolved()
         self.tolerances = Tolerances(
-            abs=spec.tolerance.abs,
-            rel=spec.tolerance.rel,
+            abs=abs_tol,
+            rel=rel_tol,
+            exact=exact,
             scale=partial.scale if partial else None,
             max_rel=partial.max_rel_error if partial else 1.0,
+            timeout=spec.timeout_s,
         )
 
     def grade(self, batch: Batch) -> GraderOutput:
@@ -79,54 +88,73 @@ class NumericGrader(Grader):
         inputs = out.render(batch, self.input)
         references = out.render(batch, self.reference)
         failed = out.failed
-        symbolic = self.spec.symbolic
         scores = out.scores
         answers: list[str | None] = [None] * n
-        errors: list[int] = []
-        messages: list[str] = []
+        flagged: dict[ErrorFlag, tuple[list[int], list[str]]] = {
+            ErrorFlag.other_error: ([], []),
+            ErrorFlag.sample_parse_error: ([], []),
+        }
         for i in range(n):
             if failed[i]:
                 continue
-            reference = parse_reference(references.values[i], symbolic)
-            if reference is None or reference.error is not None:
-                errors.append(i)
-                messages.append(
-                    reference.error
-                    if reference is not None and reference.error
-                    else f"reference {as_text(references.values[i])[:60]!r} is not a number"
-                )
-                continue
-            answer = self._answer(inputs.values[i])
-            if answer is None:
-                continue
-            answers[i] = answer.text
-            if answer.error is not None:
-                errors.append(i)
-                messages.append(answer.error)
-                continue
             try:
-                scores[i] = self._compare(answer, reference)
-            except SympyTimeout as exc:
-                errors.append(i)
-                messages.append(f"symbolic check of {answer.text[:40]!r} timed out: {exc}")
-            except RuntimeError as exc:
-                errors.append(i)
-                messages.append(f"symbolic check of {answer.text[:40]!r} failed: {exc}")
-        if errors:
-            out.flag(ErrorFlag.other_error, errors, messages)
+                scores[i], answers[i], problem = self._one(inputs.values[i], references.values[i])
+            except (ValueError, ArithmeticError, RecursionError) as exc:  # never the whole batch
+                problem = (ErrorFlag.other_error, f"could not read the answer: {exc}")
+            if problem is not None:
+                flagged[problem[0]][0].append(i)
+                flagged[problem[0]][1].append(problem[1])
+        for flag, (rows, messages) in flagged.items():
+            if rows:
+                out.flag(flag, rows, messages)
         out.details["answer"] = answers
         return out
 
-    def _answer(self, value: object) -> Parsed | None:
+    def _one(
+        self, raw_answer: object, raw_reference: object
+    ) -> tuple[float, str | None, tuple[ErrorFlag, str] | None]:
+        """(score, the text read as the answer, an error flag and its message) of one sample."""
+        reference = parse_reference(raw_reference, self.spec.symbolic)
+        if not _usable(reference):
+            return 0.0, None, (ErrorFlag.other_error, _reference_error(reference, raw_reference))
+        answer = self._answer(raw_answer)
+        if answer is None:
+            return 0.0, None, None  # no number: a wrong answer, not an error
+        if isinstance(answer, Ambiguous):
+            shown = ", ".join(repr(c[:20]) for c in answer.candidates[:4])
+            return (
+                0.0,
+                answer.text,
+                (
+                    ErrorFlag.sample_parse_error,
+                    f"several boxed answers disagree: {shown}",
+                ),
+            )
+        if isinstance(answer, Parsed) and answer.error is not None:
+            return 0.0, answer.text, (ErrorFlag.other_error, answer.error)
+        try:
+            return score(answer, reference, self.tolerances), answer.text, None  # type: ignore[arg-type]
+        except SympyTimeout as exc:
+            message = f"symbolic check of {answer.text[:40]!r} timed out: {exc}"
+        except RuntimeError as exc:
+            message = f"symbolic check of {answer.text[:40]!r} failed: {exc}"
+        return 0.0, answer.text, (ErrorFlag.other_error, message)
+
+    def _answer(self, value: object) -> Answer | Ambiguous | None:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return parse_reference(value, self.spec.symbolic)
         return extract_answer(as_text(value), self.spec.extract, self.spec.symbolic)
 
-    def _compare(self, answer: Parsed, reference: Parsed) -> float:
-        if answer.values and reference.values:
-            return score_values(answer, reference, self.tolerances)
-        if answer.expression is not None and reference.expression is not None:
-            # Both have free symbols: only sympy can tell (bounded, in its worker process).
-            same = symbolic_equivalent(answer.expression, reference.expression, self.spec.timeout_s)
-            return 1.0 if same else 0.0
-        return 0.0  # a number against an expression in x: not the same answer
+
+def _usable(reference: Answer | Ambiguous | None) -> bool:
+    if reference is None or isinstance(reference, Ambiguous):
+        return False
+    return not (isinstance(reference, Parsed) and reference.error is not None)
+
+
+def _reference_error(reference: Answer | Ambiguous | None, raw: object) -> str:
+    if isinstance(reference, Parsed) and reference.error:
+        return reference.error
+    if isinstance(reference, Ambiguous):
+        return f"reference {as_text(raw)[:60]!r} has several boxed answers that disagree"
+    return f"reference {as_text(raw)[:60]!r} is not a number"

@@ -97,7 +97,7 @@ def test_surface_forms_pass(output: str, reference: object) -> None:
         ("3/5", "3/4"),
         (r"\boxed{41} and 42", 42),  # only the box counts
         ("1,23", 123),  # not a thousands separator: the last number is 23
-        ("1 234", 1234),  # two numbers side by side are not one
+        ("1 23", 123),  # two numbers side by side are not one (groups of 3 are thousands)
         (r"\sqrt{2}", 1.41421),
         ("12 dollars", 13),
         ("x = 4", 3),
@@ -116,20 +116,29 @@ def test_wrong_or_unreadable_answers_score_zero_without_flag(
 
 
 def test_percentages_equal_the_number_and_the_fraction() -> None:
-    # math-verify's rule: `50%` is both 50 and 0.5; so is a reference `50%`.
+    # Against a plain number `50%` is both 50 and 0.5 (math-verify's rule); against a
+    # percentage it is 50 only (`20%` is not `0.2%`).
     assert (
         scores(["50%", "50%", r"50\%", "0.5", "50", "0.5%"], [50, 0.5, 0.5, "50%", "50%", 0.5])
         == [1.0] * 6
     )
     assert scores(["50%", "5%"], [5, 0.05 * 100]) == [0.0, 1.0]
+    assert scores(["20%", "0.2%", "20 percent", "0.2"], ["0.2%", "20%", "20%", "20%"]) == [
+        0.0,
+        0.0,
+        1.0,
+        1.0,
+    ]
 
 
-def test_tolerance_abs_and_rel() -> None:
+def test_explicit_tolerance_applies_to_exact_values_too() -> None:
     assert scores(["42.4", "42.6"], [42, 42], tolerance={"abs": 0.5, "rel": 0}) == [1.0, 0.0]
     assert scores(["1010", "1011"], [1000, 1000], tolerance={"abs": 0, "rel": 0.01}) == [1.0, 0.0]
-    # abs + rel * |r|: 100 + 0.5 + 1 = 101.5 is the edge.
-    assert scores(["101.5", "101.6"], [100, 100], tolerance={"abs": 0.5, "rel": 0.01}) == [1.0, 0.0]
+    # max(abs, rel * |r|): max(0.5, 1) = 1, so 101 is the edge.
+    assert scores(["101", "101.01"], [100, 100], tolerance={"abs": 0.5, "rel": 0.01}) == [1.0, 0.0]
     assert scores([r"\sqrt{2}"], [1.41421], tolerance={"abs": 1e-5, "rel": 0}) == [1.0]
+    # `exact: true` keeps exact pairs exact even with a tolerance set.
+    assert scores(["42.4"], [42], tolerance={"abs": 0.5, "exact": True}) == [0.0]
 
 
 def test_large_integers_compare_exactly_unless_rel_is_given() -> None:
@@ -137,9 +146,24 @@ def test_large_integers_compare_exactly_unless_rel_is_given() -> None:
     assert scores(["2049425731"], [2049425730], tolerance={"rel": 1e-9}) == [1.0]
 
 
-def test_default_tolerance_is_tight_but_not_exact_for_floats() -> None:
-    assert scores(["0.333333333333", "0.3333"], ["1/3", "1/3"]) == [1.0, 0.0]
+def test_default_tolerance_exact_pairs_are_exact_inexact_ones_relative() -> None:
+    # Both exact: equal or not.
+    assert scores(["0.333333333333", "71.9999999999", "72.0000"], ["1/3", 72, 72]) == [
+        0.0,
+        0.0,
+        1.0,
+    ]
     assert scores(["0.1"], [0.1]) == [1.0]  # float references compare by their decimal repr
+    # A float reference that came from float arithmetic compares relatively (1e-9).
+    assert scores(["0.3", "0.30001", "1/3"], [0.1 + 0.2, 0.1 + 0.2, 1 / 3]) == [1.0, 0.0, 1.0]
+    # Irrational values: relative 1e-9 of the reference.
+    assert scores(
+        [r"\cos(\pi/3)", "1.4142135623", "1.4142136"], [0.5, r"\sqrt{2}", r"\sqrt{2}"]
+    ) == [
+        1.0,
+        1.0,
+        0.0,
+    ]
 
 
 def test_partial_credit_decays_with_relative_error() -> None:
@@ -179,7 +203,7 @@ def test_huge_numbers_do_not_crash_or_hang() -> None:
     outputs = ["1e308", "1" + "0" * 400, "10^400", "2^33000", "1e-308", "9" * 5000, "1e10000"]
     refs = ["1e308", "10^400", 10**400, 1, 0, 1, "1e10000"]
     got = scores(outputs, refs)
-    assert got == [1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    assert got == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0]  # 1e-308 is exact, not 0
     assert time.perf_counter() - start < 2
 
 
@@ -326,12 +350,13 @@ def test_batch_equals_one_sample_path() -> None:
 
 
 def test_normalize_and_reference_helpers() -> None:
-    assert normalize(r"$x = \dfrac{3}{4}$ cups.") == r"\frac{3}{4}"
-    assert parse_reference(0.1).values == (Fraction(1, 10),)
-    assert parse_reference("The total is #### 1,234").values == (Fraction(1234),)
+    assert normalize(r"$x = \dfrac{3}{4}$ cups.") == r"x = \frac{3}{4} cups."
+    assert extract_answer(r"$x = \dfrac{3}{4}$ cups.").value == Fraction(3, 4)
+    assert parse_reference(0.1).value == Fraction(1, 10)
+    assert parse_reference("The total is #### 1,234").value == Fraction(1234)
     # Words make the whole text unparseable; the last number is 3, not -3.
-    assert extract_answer("I think 5-3").values == (Fraction(3),)
-    assert extract_answer("5-3").values == (Fraction(2),)
+    assert extract_answer("I think 5-3").value == Fraction(3)
+    assert extract_answer("5-3").value == Fraction(2)
 
 
 def test_bundles_in_graders_folder_pass_their_tests() -> None:
@@ -381,3 +406,11 @@ def test_reference_itself_as_answer_scores_one(value: int | float | Fraction) ->
 @given(st.integers(min_value=1000, max_value=10**15))
 def test_thousands_separated_integers_match(value: int) -> None:
     assert scores([f"{value:,}", f"{-value:,}"], [value, -value]) == [1.0, 1.0]
+
+
+def test_shipped_numeric_bundle_is_as_strict_as_the_grader_defaults() -> None:
+    near_misses = ["71.9999999999", "72.001", "72.01", "71.99", r"\boxed{72.000001}", "0.72%"]
+    bundle = rft.compile(rft.load_bundle(GRADERS / "numeric_answer.yaml"))
+    items = [{"answer": 72}] * len(near_misses)
+    assert bundle.score(near_misses, items).scores.tolist() == [0.0] * len(near_misses)
+    assert scores(near_misses, [72] * len(near_misses)) == [0.0] * len(near_misses)

@@ -1,0 +1,141 @@
+"""Is an answer the reference? Numbers within a tolerance, structures item by item.
+
+The tolerance rule (the defaults of `Tolerances`):
+
+- **Both exact** (integers, decimals, fractions, rational results like `\\sqrt{16}`,
+  `\\log_2 8`, `5!`): equal or not, exactly; `71.9999999999` is not `72`, `1e-320` is not
+  `0`. (`exact=False`, which an explicit `tolerance:` in a bundle implies, applies the
+  tolerance below to exact pairs too.)
+- **Otherwise** (an irrational value computed at 128 bits, `\\cos(\\pi/3)`; a float reference
+  that came from float arithmetic, `0.30000000000000004`): passes when
+  `|a - r| <= max(abs, rel * |r|)`: `rel` (1e-9) is relative to the reference; `abs`
+  (1e-30) is only the floor that lets a computed `\\cos(\\pi/2)` equal a reference 0 (its
+  128-bit noise is ~1e-39; no answer a model writes is that small without being exact).
+- Infinities equal only the same infinity. A percentage against a percentage compares the
+  numbers (`20%` is not `0.2%`); against a plain number, `p%` equals p or p/100. Two known
+  units that differ (`12 cm`, `12 mm`) never pass; an answer without a unit is read in the
+  reference's.
+
+Structures: a set or several solutions pass when each side's items all match the other's
+(order-free); intervals, tuples and vectors when the brackets are the same and the items
+match in order; unions of intervals order-free; an equation only equals an equation whose
+two sides differ by a nonzero constant factor (sympy). A structure never equals a number.
+Partial credit (numbers only) is below 1 for any answer that does not pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from rft.numbers.evaluate import Real, to_mpf
+from rft.numbers.parse import Parsed
+from rft.numbers.structures import Answer, Bracketed, Collection, Equation, Union
+from rft.numbers.sympy_worker import sympy_decide
+
+PARTIAL_MAX = 0.999
+"""The highest partial credit: an answer outside the tolerance never scores 1."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerances:
+    """How close a number must be; see the module docstring for the rule."""
+
+    abs: float = 1e-30
+    rel: float = 1e-9
+    exact: bool = True
+    scale: float | None = None
+    max_rel: float = 1.0
+    timeout: float = 1.0
+
+
+def _score_pair(a: Real, r: Real, tol: Tolerances) -> float:
+    """Score of one pair of values: 1 when they pass, else partial credit or 0."""
+    if isinstance(a, float) or isinstance(r, float):  # ±inf: equal only to itself
+        return 1.0 if a == r else 0.0
+    both_exact = isinstance(a, Fraction) and isinstance(r, Fraction)
+    if both_exact:
+        if a == r:
+            return 1.0
+        diff, size = abs(a - r), abs(r)
+        if not tol.exact and diff <= max(Fraction(tol.abs), Fraction(tol.rel) * size):
+            return 1.0
+    else:
+        x, y = to_mpf(a), to_mpf(r)
+        diff, size = abs(x - y), abs(y)
+        if diff <= max(tol.abs, tol.rel * size):
+            return 1.0
+    if tol.scale is None or size == 0:
+        return 0.0
+    rel_err = diff / size
+    if rel_err > tol.max_rel:  # also keeps float() below away from huge values
+        return 0.0
+    return min(math.exp(-float(rel_err) / tol.scale), PARTIAL_MAX)
+
+
+def _pairs(a: Parsed, r: Parsed) -> list[tuple[Real, Real]]:
+    if a.percent == r.percent:
+        return [(a.value, r.value)]
+    if a.percent:
+        return [(a.value, r.value), (_hundredth(a.value), r.value)]
+    return [(a.value, r.value), (a.value, _hundredth(r.value))]
+
+
+def _hundredth(x: Real) -> Real:
+    return x if isinstance(x, float) else x / 100
+
+
+def score_scalar(a: Parsed, r: Parsed, tol: Tolerances) -> float:
+    """One number or expression against one."""
+    if a.unit is not None and r.unit is not None and a.unit != r.unit:
+        return 0.0
+    if a.value is not None and r.value is not None:
+        best = 0.0
+        for x, y in _pairs(a, r):
+            best = max(best, _score_pair(x, y, tol))
+            if best == 1.0:
+                break
+        return best
+    if a.expression is not None and r.expression is not None:
+        # Both have free symbols: only sympy can tell (bounded, in its worker process).
+        return 1.0 if sympy_decide("equal", a.expression, r.expression, tol.timeout) else 0.0
+    return 0.0  # a number against an expression in x: not the same answer
+
+
+def _equal(a: Answer, r: Answer, tol: Tolerances) -> bool:
+    exact = Tolerances(tol.abs, tol.rel, tol.exact, None, tol.max_rel, tol.timeout)
+    return score(a, r, exact) == 1.0
+
+
+def _same_items(a: tuple[Answer, ...], r: tuple[Answer, ...], tol: Tolerances) -> bool:
+    return all(any(_equal(x, y, tol) for y in r) for x in a) and all(
+        any(_equal(x, y, tol) for x in a) for y in r
+    )
+
+
+def score(answer: Answer, reference: Answer, tol: Tolerances) -> float:
+    """Score of an answer against the reference, in [0, 1]."""
+    if isinstance(reference, Parsed):
+        return score_scalar(answer, reference, tol) if isinstance(answer, Parsed) else 0.0
+    if type(answer) is not type(reference):
+        return 0.0
+    if isinstance(reference, Bracketed):
+        assert isinstance(answer, Bracketed)
+        same = (
+            answer.open == reference.open
+            and answer.close == reference.close
+            and len(answer.items) == len(reference.items)
+            and all(_equal(x, y, tol) for x, y in zip(answer.items, reference.items, strict=True))
+        )
+        return 1.0 if same else 0.0
+    if isinstance(reference, Collection):
+        assert isinstance(answer, Collection)
+        return 1.0 if _same_items(answer.items, reference.items, tol) else 0.0
+    if isinstance(reference, Union):
+        assert isinstance(answer, Union)
+        return 1.0 if _same_items(answer.parts, reference.parts, tol) else 0.0
+    assert isinstance(answer, Equation) and isinstance(reference, Equation)
+    a = f"({answer.lhs})-({answer.rhs})"
+    r = f"({reference.lhs})-({reference.rhs})"
+    return 1.0 if sympy_decide("proportional", a, r, tol.timeout) else 0.0
