@@ -19,10 +19,20 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rft"
 # The layers, lowest first (README "Layout"). A module may import its own layer and the
 # layers below it, never a higher one. The longest matching prefix decides a module's layer.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("rft.errors", "rft.data", "rft.normalize", "rft._async"),
+    (
+        "rft.errors",
+        "rft.data",
+        "rft.normalize",
+        "rft._async",
+        "rft.safe_regex",
+        "rft.shipped",
+        "rft.prompts",
+        "rft.stats",
+    ),
     (
         "rft.spec",
         "rft.templates",
+        "rft.template_limits",
         "rft.extraction",
         "rft.formula",
         "rft.numbers",

@@ -395,6 +395,7 @@ def test_rft_train_takes_the_json(job_dir: Path) -> None:
 @pytest.mark.slow
 def test_an_openai_job_trains_the_tiny_model(job_dir: Path) -> None:
     """`rft migrate` + the written YAML checked, then ONE short run of the JSON itself."""
+    pytest.importorskip("trl")  # training: the `train` extra
     from rft.train.run import run
     from rft.train.tiny_model import build_tiny_model, corpus_from_jsonl
 

@@ -75,6 +75,7 @@ def test_quick_recipes_are_smaller() -> None:
 
 @pytest.mark.slow
 def test_quick_demo_prints_the_table_and_writes_the_report(tmp_path: Path) -> None:
+    pytest.importorskip("trl")  # trains: the `train` extra
     from typer.testing import CliRunner
 
     from rft.cli.main import app
@@ -97,6 +98,7 @@ def test_quick_demo_prints_the_table_and_writes_the_report(tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_quick_demo_runs_the_arithmetic_task(tmp_path: Path) -> None:
+    pytest.importorskip("trl")  # trains: the `train` extra
     from typer.testing import CliRunner
 
     from rft.cli.main import app

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+# Per-sample tables are Parquet files: the `report` extra.
+pytest.importorskip("pyarrow")
 from typer.testing import CliRunner
 
 from rft.cli.main import app

@@ -142,6 +142,7 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_cli_serves_on_loopback_and_refuses_a_missing_bundle(tmp_path: Path) -> None:
+    pytest.importorskip("uvicorn")  # the `serve` extra
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     missing = subprocess.run(
         [sys.executable, "-m", "rft.cli.main", "serve", str(tmp_path / "nope.yaml")],

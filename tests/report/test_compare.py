@@ -8,6 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+# Per-sample tables are Parquet files: the `report` extra.
+pytest.importorskip("pyarrow")
 from typer.testing import CliRunner
 
 from rft.cli.main import app
