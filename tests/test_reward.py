@@ -190,6 +190,10 @@ def test_every_grader_type_is_named_once_and_has_its_implementation() -> None:
         "label_model",
         "python",
         "multi",
+        "rubric",
+        "panel",
+        "tool_call",
+        "episode",
     )
     for name in GRADER_TYPES:
         implementation = grader_class(name)

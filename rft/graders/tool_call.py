@@ -81,7 +81,8 @@ def _close(a: Any, b: Any, tol: Tolerance, casefold: bool) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float):
         if not (math.isfinite(a) and math.isfinite(b)):
             return a == b
-        return abs(a - b) <= tol.abs + tol.rel * abs(b)
+        abs_tol, rel_tol, _ = tol.resolved()  # numeric's rule: max(abs, rel * |reference|)
+        return abs(a - b) <= max(abs_tol, rel_tol * abs(b))
     if isinstance(a, str) and isinstance(b, str):
         return a.casefold() == b.casefold() if casefold else a == b
     if isinstance(a, Mapping) and isinstance(b, Mapping):
