@@ -26,8 +26,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rft.data import read_jsonl, write_jsonl
-from rft.demo.table import ModelRow
+from rft.demo.table import ModelRow, model_row, table_rows
+from rft.eval import grade_answers
+from rft.eval.table import write_table
+from rft.prompts import prompt_of
+from rft.report.build import rebuild_report, write_report
+from rft.report.document import Document, Heading, Paragraph, Table
+from rft.reward import compile_bundle
 from rft.shipped import bundle_path
+from rft.tasks.phenotype_baseline import PhenotypeRanker
+from rft.tasks.rare_disease import (
+    MAX_GENES,
+    WARMUP_LENGTH,
+    BuildConfig,
+    tiny_target,
+    write_rare_disease,
+)
+from rft.train.config import JobConfig
+from rft.train.tiny_model import build_tiny_model
 
 Task = Literal["rare-disease", "arithmetic"]
 TASKS: tuple[Task, ...] = ("rare-disease", "arithmetic")
@@ -182,8 +198,6 @@ def build_data(config: DemoConfig, data_dir: Path) -> dict[str, Any]:
     The data seed is fixed (0): `--seed` varies training only, so seeds compare on one dataset.
     """
     if config.task == "rare-disease":
-        from rft.tasks.rare_disease import BuildConfig, write_rare_disease
-
         manifest = write_rare_disease(
             data_dir,
             BuildConfig.tiny_defaults(
@@ -251,8 +265,7 @@ def sft_rows(task: Task, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build_model(config: DemoConfig, recipe: Recipe, data_dir: Path, model_dir: Path) -> int:
     """A tiny Llama and tokenizer from the task's own text; returns its parameter count."""
-    from rft.train.run import _quiet
-    from rft.train.tiny_model import build_tiny_model
+    from rft.train.run import _quiet  # imports transformers: only when a model is built
 
     _quiet()  # no "Writing model shards" bar under rft's own display
     rows = read_jsonl(data_dir / "train.jsonl") + read_jsonl(data_dir / "valid.jsonl")
@@ -286,7 +299,6 @@ def _job(
     warmup: dict[str, Any] | None,
     steps: int,
 ) -> Any:
-    from rft.train.config import JobConfig
 
     spec = SPECS[config.task]
     hp: dict[str, Any] = {
@@ -333,11 +345,6 @@ def _evaluate_answers(
     settings: dict[str, Any],
 ) -> Any:
     """Grade answers, write `run_dir/eval/` (samples + metrics.json) and `run_dir/report.html`."""
-    from rft.eval import grade_answers
-    from rft.eval.table import write_table
-    from rft.prompts import prompt_of
-    from rft.report.build import rebuild_report
-    from rft.reward import compile_bundle
 
     reward = compile_bundle(grader)
     with reward:
@@ -352,7 +359,7 @@ def _evaluate_answers(
 def _generate(model_dir: Path, rows: list[dict[str, Any]], max_new_tokens: int) -> list[str]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from rft.train.generation import generate_completions
+    from rft.train.generation import generate_completions  # imports torch: only to generate
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
@@ -364,8 +371,6 @@ def _generate(model_dir: Path, rows: list[dict[str, Any]], max_new_tokens: int) 
 
 def baseline_answers(data_dir: Path, rows: list[dict[str, Any]]) -> list[str]:
     """The classical ranker's top-10 genes per row, fitted on the training diseases only."""
-    from rft.tasks.phenotype_baseline import PhenotypeRanker
-    from rft.tasks.rare_disease import MAX_GENES, tiny_target
 
     train = read_jsonl(data_dir / "train.jsonl")
     ranker = PhenotypeRanker.from_disease_ids({r["disease_id"] for r in train})
@@ -383,8 +388,7 @@ def run_demo(
     """Run the whole demo under `config.out` (replaced if it exists) and return its table."""
     import shutil
 
-    from rft.demo.table import model_row
-    from rft.train.run import run
+    from rft.train.run import run  # imports transformers and TRL: only to train
 
     started = time.perf_counter()
     say = say or (lambda _msg: None)
@@ -537,8 +541,6 @@ def _notes(
     lines = [f"{r.name}: {r.labels}" for r in rows]
     profile = []
     if config.task == "rare-disease":
-        from rft.tasks.rare_disease import WARMUP_LENGTH
-
         profile = [
             f"cases: {config.profile} profile"
             + (
@@ -590,10 +592,6 @@ def write_summary(
 ) -> list[Path]:
     """`demo.json`, and `demo.md` / `demo.html` (the table, notes and links to each report)."""
     from dataclasses import asdict
-
-    from rft.demo.table import table_rows
-    from rft.report.build import write_report
-    from rft.report.document import Document, Heading, Paragraph, Table
 
     columns, cells = table_rows(rows)
     doc = Document(f"rft demo: {title}")
