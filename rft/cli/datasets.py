@@ -14,7 +14,8 @@ from typing import Any
 import typer
 
 from rft.cli.common import console, friendly_errors
-from rft.errors import ConfigError
+from rft.errors import ConfigError, did_you_mean
+from rft.tasks.rare_disease import BuildConfig, write_rare_disease
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,6 @@ class DatasetTask:
 
 
 def _build_rare_disease(out: Path, options: BuildOptions) -> dict[str, Any]:
-    from rft.tasks.rare_disease import BuildConfig, write_rare_disease
 
     overrides = {
         "split": options.split,
@@ -95,8 +95,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build TASK's dataset into OUT and print its sizes and baseline scores."""
         if task not in TASKS:
-            from rft.errors import did_you_mean
-
             raise ConfigError(
                 f"unknown task {task!r}; available: {', '.join(TASKS)}",
                 hint=did_you_mean(task, TASKS),

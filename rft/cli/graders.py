@@ -11,9 +11,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+import rft
 from rft.cli.common import EXIT_USAGE, console, err_console, friendly_errors
-from rft.data import printable
+from rft.data import printable, read_jsonl, read_samples
 from rft.errors import DataError, Location
+from rft.judge import check_endpoint
+from rft.report.probes import run_probes
+from rft.schema import write_schemas
+from rft.spec.model import JudgeSettings
+from rft.testing import run_bundle_tests
 
 graders_app = typer.Typer(help="Author, check and run grader bundles.", no_args_is_help=True)
 
@@ -38,8 +44,6 @@ def validate(
     ] = False,
 ) -> None:
     """Check schema, templates and formulas; with --data, every template variable on every row."""
-    import rft
-    from rft.data import read_jsonl
 
     rows = read_jsonl(data) if data else None
     failed = False
@@ -67,8 +71,6 @@ def validate(
 
 def _endpoint_problems(reward: Any) -> list[str]:
     problems = []
-    from rft.judge import check_endpoint
-    from rft.spec.model import JudgeSettings
 
     judges: list[tuple[str, Any]] = []
     for name, grader in reward.graders().items():
@@ -91,8 +93,6 @@ def test(
     ],
 ) -> None:
     """Run the bundles' `tests:`; exit 1 when any fails."""
-    import rft
-    from rft.testing import run_bundle_tests
 
     table = Table(title="grader tests", show_lines=False)
     for column in ("bundle", "test", "score", "expected", "result"):
@@ -174,8 +174,6 @@ def run(
     ] = False,
 ) -> None:
     """Grade a file of model outputs and print per-grader means and error counts."""
-    import rft
-    from rft.data import read_jsonl, read_samples
 
     if out is not None:
         _check_out(out)  # before grading: a bad --out must not waste a (judge-priced) run
@@ -259,9 +257,6 @@ def probe(
     ] = False,
 ) -> None:
     """Grade adversarial answers (empty, echoed prompt, every candidate, injection, …); exit 1 if any scores high."""
-    import rft
-    from rft.data import read_jsonl
-    from rft.report.probes import run_probes
 
     reward = rft.compile(bundle)
     try:
@@ -281,7 +276,6 @@ def schema(
     ] = Path("schemas"),
 ) -> None:
     """Write the JSON Schemas of bundles (and train jobs) generated from the models."""
-    from rft.schema import write_schemas
 
     for path in write_schemas(out):
         console.print(f"wrote {path}")

@@ -25,7 +25,7 @@ import numpy as np
 from rft.data import write_jsonl
 from rft.errors import ConfigError
 from rft.tasks.hpo import PHENOTYPIC_ABNORMALITY, Disease, Ontology, load_diseases, load_ontology
-from rft.tasks.phenotype_baseline import PhenotypeRanker
+from rft.tasks.phenotype_baseline import METHODS, PhenotypeRanker, ranking_metrics
 
 SplitMode = Literal["by_gene", "by_case"]
 SPLIT_MODES: tuple[SplitMode, ...] = ("by_gene", "by_case")
@@ -369,7 +369,6 @@ def split_cases(
 
 def build_rare_disease(config: BuildConfig) -> RareDiseaseDataset:
     """Simulate, split and render the dataset; the baseline's scores go in the manifest."""
-    from rft.tasks.phenotype_baseline import METHODS, ranking_metrics
 
     config.validate()
     started = time.perf_counter()

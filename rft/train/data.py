@@ -19,6 +19,7 @@ from typing import Any
 
 from rft.errors import DataError, Location, TemplateError
 from rft.prompts import prompt_of  # the one definition, shared with `rft eval`
+from rft.templates import MissingVariable, compile_template
 
 MAX_LISTED = 8  # problems listed per kind; the rest are counted
 
@@ -186,7 +187,6 @@ def _line_of(problem: str, split: Split) -> str:
 
 def render_targets(template: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The warm-up SFT target of each row (raises DataError naming the first bad row)."""
-    from rft.templates import MissingVariable, compile_template
 
     compiled = compile_template(template, Location(field=("warmup", "target")))
     out = []
@@ -202,7 +202,6 @@ def render_targets(template: str, rows: Sequence[Mapping[str, Any]]) -> list[str
 
 
 def _check_target(template: str, split: Split) -> list[str]:
-    from rft.templates import MissingVariable, compile_template
 
     try:
         compiled = compile_template(template, Location(field=("warmup", "target")))

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from rft.errors import ConfigError, Location
 from rft.train.config import JobConfig, base_learning_rate
 from rft.train.data import prompt_of
 
@@ -80,7 +81,6 @@ def check_target_boundary(tokenizer: Any, records: list[dict[str, Any]], sample:
     prompt's end with the target's start (`->` + `{` read as `->{`), the loss mask is wrong
     and generation never produces that fused token. TRL only warns, once per row.
     """
-    from rft.errors import ConfigError, Location
 
     for i, record in enumerate(records[:sample], start=1):
         prompt, target = record["prompt"], record["completion"]
