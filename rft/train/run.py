@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rft.errors import ConfigError
+from rft.integrations.models import load_model
 from rft.train.config import JobConfig, load_job
 from rft.train.data import TrainData, check_data, render_targets, warmup_rows
 from rft.train.layout import RunLayout
@@ -117,15 +118,6 @@ def _seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def _load(model: str) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return AutoModelForCausalLM.from_pretrained(model), tokenizer
 
 
 def _valid_subset(job: JobConfig, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -242,7 +234,7 @@ def _warmup(
     """SFT the start model on the rows' rendered targets; saves `warmup/` and a done-marker."""
     from transformers import TrainerCallback
 
-    from rft.train.trainers import build_sft_trainer
+    from rft.train.trainers import build_sft_trainer, drop_printer
 
     start = time.perf_counter()
     budget = job.warmup.max_seconds
@@ -266,20 +258,16 @@ def _warmup(
                     }
                 )
 
-    model, tokenizer = _load(job.model)
+    model, tokenizer = load_model(job.model)
     targets = render_targets(job.warmup.target, rows)
     epochs = job.warmup.n_epochs
-    if budget is None:
-        say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows")
-    elif epochs >= 1000:  # a time-boxed run (e.g. the demo's SFT-longer control)
-        say(f"warm-up: SFT on {len(targets)} rows for {budget:.0f}s")
-    else:
-        say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows (at most {budget:.0f}s)")
+    limit = "" if budget is None else f", or {budget:g}s of wall-clock if that comes first"
+    say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows{limit}")
     shutil.rmtree(layout.warmup, ignore_errors=True)
     trainer = build_sft_trainer(job, model, tokenizer, rows, targets, layout.warmup / "trainer")
     trainer.add_callback(_LogWarmup())
     trainer.add_callback(_Budget())
-    _drop_printer(trainer)
+    drop_printer(trainer)
     trainer.train()
     shutil.rmtree(layout.warmup / "trainer", ignore_errors=True)
     model.save_pretrained(layout.warmup)
@@ -288,11 +276,3 @@ def _warmup(
     layout.mark_warmup_done(seconds)
     say(f"warm-up: done in {seconds:.1f}s")
     return seconds
-
-
-def _drop_printer(trainer: Any) -> None:
-    """Remove transformers' stdout printer: rft shows its own progress."""
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
-
-    trainer.remove_callback(PrinterCallback)
-    trainer.remove_callback(ProgressCallback)

@@ -52,6 +52,14 @@ def common_args(job: JobConfig, output_dir: Path, learning_rate: float) -> dict[
     }
 
 
+def drop_printer(trainer: Any) -> None:
+    """Remove transformers' stdout printer and progress bar: rft shows its own progress."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+
+
 def count_parameters(model: Any) -> int:
     return sum(p.numel() for p in model.parameters())
 

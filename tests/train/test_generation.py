@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from train_helpers import GRADER
-from transformers import AutoModelForCausalLM, AutoTokenizer
+import pytest
 
-import rft
-from rft.train.generation import generate_completions, prompt_token_ids
-from rft.train.rewards import GraderRewardModel, StepStats, TrainReward
+torch = pytest.importorskip("torch", reason="needs the `train` extra")
+transformers = pytest.importorskip("transformers", reason="needs the `train` extra")
+from train_helpers import GRADER  # noqa: E402
+from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
+
+import rft  # noqa: E402
+from rft.train.generation import generate_completions, prompt_token_ids  # noqa: E402
+from rft.train.rewards import GraderRewardModel, StepStats, TrainReward  # noqa: E402
 
 
 def _model(path: Path) -> tuple[AutoModelForCausalLM, AutoTokenizer]:

@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytest.importorskip("transformers", reason="needs the `train` extra")
 from train_helpers import addition_rows, write_jsonl
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -78,8 +81,7 @@ def test_cli_init_tiny(tmp_path: Path) -> None:
 
 
 def test_warmup_refuses_a_target_that_fuses_with_the_prompt(tmp_path: Path) -> None:
-    import pytest
-
+    pytest.importorskip("trl", reason="needs the `train` extra")
     from rft.errors import ConfigError
     from rft.train.config import JobConfig
     from rft.train.trainers import build_sft_trainer

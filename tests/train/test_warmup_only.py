@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("trl", reason="needs the `train` extra")
 from train_helpers import addition_rows, write_jsonl
 
 from rft.errors import DataError
 from rft.train.config import JobConfig
 from rft.train.run import RunSummary, run
+
+pytestmark = pytest.mark.slow  # every test here trains (an SFT warm-up)
 
 
 def _job(arithmetic: dict[str, Path], out: Path, **warmup: object) -> JobConfig:
