@@ -15,6 +15,7 @@ from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
 from rft.train.rewards import GraderRewardModel, StepStats, TrainReward, time_generation
 from rft.train.trainers import build_group_trainer, build_ppo_trainer, drop_printer, rl_steps
+from rft.train.trl_config import config_record
 
 
 @dataclass
@@ -124,6 +125,10 @@ def train_rl(
             callback,
         )
     drop_printer(trainer)
+    layout.record_trl_config(job.method, config_record(trainer.args))
+    if job.peft is not None:
+        # The trainer wrapped the policy in a PeftModel: evaluate and save that (adapters only).
+        policy = callback.policy = trainer.model
     time_generation(policy, stats)
     say(
         f"{job.method}: {steps} steps of {hp.batch_size} prompts x {hp.num_generations} completions"

@@ -26,6 +26,7 @@ from rft.train.config import JobConfig, load_job
 from rft.train.data import TrainData, check_data, render_targets, warmup_rows
 from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
+from rft.train.trl_config import RFT_OWNED, check_method, check_passthrough, config_record
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Prepared:
     job: JobConfig
     reward: Any
     data: TrainData
+    notes: list[str]
+    """One line per `trainer:` key that rft's own setting replaces."""
 
 
 @dataclass
@@ -79,6 +82,7 @@ def prepare(job: str | Path | JobConfig, *, base_dir: str | Path | None = None) 
     import rft
 
     config = _as_job(job, base_dir)
+    check_method(config, config.source)
     if not config.grader.is_file():
         raise ConfigError(f"grader bundle {config.grader} does not exist", hint="check `grader:`")
     reward = rft.compile(config.grader)
@@ -90,7 +94,13 @@ def prepare(job: str | Path | JobConfig, *, base_dir: str | Path | None = None) 
         warmup_target=warm.target if warm.n_epochs > 0 else None,
         warmup_file=warm.train_file if warm.n_epochs > 0 else None,
     )
-    return Prepared(job=config, reward=reward, data=data)
+    check_passthrough(config, config.source)
+    notes = [
+        f"trainer.{key} is ignored: rft sets it from {RFT_OWNED[key]}"
+        for key in config.trainer
+        if key in RFT_OWNED
+    ]
+    return Prepared(job=config, reward=reward, data=data, notes=notes)
 
 
 def _quiet() -> None:
@@ -155,11 +165,13 @@ def run(
             hint="continue it with `rft train JOB --resume`, or choose another output_dir",
         )
     say = console.print if console is not None else (lambda *a, **k: None)
+    for note in prepared.notes:
+        say(note)
 
     _quiet()
     _seed(job.hyperparameters.seed)
     layout.root.mkdir(parents=True, exist_ok=True)
-    (layout.root / "job.json").write_text(job.model_dump_json(indent=2) + "\n")
+    layout.job.write_text(job.model_dump_json(indent=2) + "\n")  # + `trl` once trainers exist
     valid_rows = _valid_subset(job, data.valid.rows)
 
     # -- warm-up ---------------------------------------------------------------------------
@@ -268,8 +280,12 @@ def _warmup(
     trainer.add_callback(_LogWarmup())
     trainer.add_callback(_Budget())
     drop_printer(trainer)
+    layout.record_trl_config("warmup", config_record(trainer.args))
     trainer.train()
     shutil.rmtree(layout.warmup / "trainer", ignore_errors=True)
+    if job.peft is not None:
+        # RL starts from full weights: the warm-up adapter is merged; RL trains a fresh one.
+        model = trainer.model.merge_and_unload()
     model.save_pretrained(layout.warmup)
     tokenizer.save_pretrained(layout.warmup)
     seconds = time.perf_counter() - start
