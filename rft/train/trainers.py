@@ -1,8 +1,10 @@
 """Build TRL trainers from a job: SFT warm-up, then GRPO, RLOO or PPO with the grader bundle.
 
-CPU settings are set explicitly (TRL's defaults assume a GPU): fp32 (no bf16), no gradient
-checkpointing, `use_cpu` when no accelerator is visible, no reporting integrations, and a
-learning rate scaled to the model size (`rft.train.config.base_learning_rate`).
+Each TRL config is merged from three layers (`merged_config`): CPU-friendly defaults (TRL's
+assume a GPU: fp32, no gradient checkpointing, `use_cpu` when no accelerator is visible, no
+reporting integrations) < the job's `trainer:` < what rft derives from the job (a learning
+rate scaled to the model size, `rft.train.config.base_learning_rate`; batch sizes, steps,
+seed, output folder). A job's `peft:` becomes the trainers' `peft_config` (LoRA).
 """
 
 from __future__ import annotations
