@@ -21,6 +21,8 @@ def train(
 
     if check:
         prepared = prepare(job)
+        for note in prepared.notes:
+            console.print(note)
         console.print(
             f"ok: {len(prepared.data.train.rows)} train rows, {len(prepared.data.valid.rows)} "
             f"valid rows, grader `{prepared.reward.name}`, method {prepared.job.method}"

@@ -10,6 +10,7 @@ A SIGINT asks for a checkpoint at the end of the current step, then stops the ru
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -217,11 +218,16 @@ class RftCallback(TrainerCallback):
 
 
 def save_best(model: Any, tokenizer: Any, best_dir: Path, step: int, reward: float) -> None:
-    """Write the model to `best_dir` (atomically enough: a marker file is written last)."""
-    best_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(best_dir)
-    tokenizer.save_pretrained(best_dir)
-    (best_dir / "rft_best.json").write_text(json.dumps({"step": step, "reward": reward}) + "\n")
+    """Replace `best_dir` with the model (full weights or a LoRA adapter: nothing of an earlier
+    best is left beside it). Written to a sibling folder first, its marker file last."""
+    staging = best_dir.with_name(best_dir.name + ".saving")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    (staging / "rft_best.json").write_text(json.dumps({"step": step, "reward": reward}) + "\n")
+    shutil.rmtree(best_dir, ignore_errors=True)
+    staging.rename(best_dir)
 
 
 def read_best(best_dir: Path) -> float | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from rft.errors import ConfigError, Location, did_you_mean
 
@@ -140,10 +140,38 @@ class JobConfig(_Strict):
     use_cpu: bool | None = Field(
         None, description="Force CPU training; by default CPU is used when no GPU is visible."
     )
+    trainer: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Fields of TRL's config class for `method` (GRPOConfig, RLOOConfig, "
+        "PPOConfig), passed as they are: bf16, gradient_accumulation_steps, "
+        "gradient_checkpointing, use_vllm, vllm_mode, loss_type, scale_rewards, "
+        "importance_sampling_level, reward_weights, ... Checked against the installed TRL's "
+        "fields. rft's own settings win over the same key here: learning_rate, max_steps, "
+        "per_device_train_batch_size, num_generations, max_completion_length, beta, "
+        "temperature, seed, data_seed, output_dir, save_strategy, logging_steps (see "
+        "`rft.train.trainers.RFT_OWNED`). Keys that transformers' TrainingArguments also has "
+        "(bf16, gradient_checkpointing, ...) apply to the SFT warm-up too.",
+    )
+    peft: dict[str, Any] | None = Field(
+        None,
+        description="Train LoRA adapters instead of all weights: fields of `peft.LoraConfig` "
+        "(r, lora_alpha, lora_dropout, target_modules, ...; task_type is CAUSAL_LM). GRPO and "
+        "RLOO; a warm-up trains its own adapter and merges it before RL. `best/` and "
+        "`final/` then hold adapters, which `rft eval --model` loads with their base model.",
+    )
+
+    _source: Path | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> Path | None:
+        """The job file this job was read from (None for a job built in code)."""
+        return self._source
 
     @model_validator(mode="after")
     def _check_sizes(self) -> JobConfig:
         hp = self.hyperparameters
+        if self.peft is not None and self.method == "ppo":
+            raise ValueError("peft: LoRA adapters are supported with method grpo or rloo, not ppo")
         if hp.max_steps and hp.eval_interval > hp.max_steps:
             raise ValueError(
                 f"hyperparameters.eval_interval ({hp.eval_interval}) is larger than max_steps ({hp.max_steps})"
@@ -244,6 +272,18 @@ def parse_job(data: Any, *, file: str | None = None, text: str | None = None) ->
         ) from None
 
 
+def field_line(path: str | Path, field: tuple[str, ...]) -> int | None:
+    """The 1-based line of `field` (a key path) in the YAML file `path`, or of its nearest parent."""
+    try:
+        lines = _line_map(Path(path).read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    for end in range(len(field), 0, -1):
+        if field[:end] in lines:
+            return lines[field[:end]]
+    return None
+
+
 def load_job(path: str | Path) -> JobConfig:
     """Read and validate a job YAML file; relative paths are resolved against its folder."""
     path = Path(path)
@@ -258,8 +298,9 @@ def load_job(path: str | Path) -> JobConfig:
             f"not valid YAML: {getattr(exc, 'problem', exc)}",
             Location(file=str(path), line=mark.line + 1 if mark else None),
         ) from None
-    job = parse_job(data, file=str(path), text=text)
-    return job.resolve_paths(path.parent.resolve())
+    job = parse_job(data, file=str(path), text=text).resolve_paths(path.parent.resolve())
+    job._source = path
+    return job
 
 
 def job_json_schema() -> dict[str, Any]:

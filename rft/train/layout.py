@@ -18,6 +18,13 @@ class RunLayout:
         self.best = self.root / "best"
         self.final = self.root / "final"
         self.summary = self.root / "summary.json"
+        self.job = self.root / "job.json"
+
+    def record_trl_config(self, phase: str, config: dict) -> None:
+        """Add the TRL config a phase (`warmup`, `rl`) ran with to `job.json`, under `trl`."""
+        record = json.loads(self.job.read_text())
+        record.setdefault("trl", {})[phase] = config
+        self.job.write_text(json.dumps(record, indent=2) + "\n")
 
     def has_run(self) -> bool:
         """True when a previous run wrote metrics or checkpoints here."""

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rft.integrations.models import load_model
 from rft.train.callbacks import RftCallback, TrainingInterrupted, read_best
 from rft.train.config import JobConfig
 from rft.train.data import TrainData, prompt_of
 from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
 from rft.train.rewards import GraderRewardModel, StepStats, TrainReward, time_generation
-from rft.train.trainers import build_group_trainer, build_ppo_trainer, rl_steps
+from rft.train.trainers import build_group_trainer, build_ppo_trainer, drop_printer, rl_steps
+from rft.train.trl_config import config_record
 
 
 @dataclass
@@ -36,14 +38,12 @@ def train_rl(
     say: Callable[..., Any],
 ) -> RlOutcome:
     """Train with `job.method` from `start_model` (or from `checkpoint`), logging to `metrics`."""
-    from rft.train.run import _drop_printer, _load
-
     steps = rl_steps(job, len(data.train.rows))
     hp = job.hyperparameters
     start_step = checkpoint[0] if checkpoint else 0
     # PPO samples one completion per prompt: no groups, so no per-group quality signals.
     stats = StepStats(group_size=hp.num_generations if job.method != "ppo" else None)
-    policy, tokenizer = _load(start_model)
+    policy, tokenizer = load_model(start_model)
     if checkpoint and job.method == "ppo":
         # PPO cannot resume by itself: load the policy weights of the checkpoint here.
         from transformers import AutoModelForCausalLM
@@ -124,7 +124,11 @@ def train_rl(
             layout,
             callback,
         )
-    _drop_printer(trainer)
+    drop_printer(trainer)
+    layout.record_trl_config(job.method, config_record(trainer.args))
+    if job.peft is not None:
+        # The trainer wrapped the policy in a PeftModel: evaluate and save that (adapters only).
+        policy = callback.policy = trainer.model
     time_generation(policy, stats)
     say(
         f"{job.method}: {steps} steps of {hp.batch_size} prompts x {hp.num_generations} completions"

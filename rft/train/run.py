@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from rft.errors import ConfigError
+from rft.integrations.models import load_model
 from rft.train.config import JobConfig, load_job
 from rft.train.data import TrainData, check_data, render_targets, warmup_rows
 from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
+from rft.train.trl_config import RFT_OWNED, check_method, check_passthrough, config_record
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Prepared:
     job: JobConfig
     reward: Any
     data: TrainData
+    notes: list[str]
+    """One line per `trainer:` key that rft's own setting replaces."""
 
 
 @dataclass
@@ -78,6 +82,7 @@ def prepare(job: str | Path | JobConfig, *, base_dir: str | Path | None = None) 
     import rft
 
     config = _as_job(job, base_dir)
+    check_method(config, config.source)
     if not config.grader.is_file():
         raise ConfigError(f"grader bundle {config.grader} does not exist", hint="check `grader:`")
     reward = rft.compile(config.grader)
@@ -89,7 +94,13 @@ def prepare(job: str | Path | JobConfig, *, base_dir: str | Path | None = None) 
         warmup_target=warm.target if warm.n_epochs > 0 else None,
         warmup_file=warm.train_file if warm.n_epochs > 0 else None,
     )
-    return Prepared(job=config, reward=reward, data=data)
+    check_passthrough(config, config.source)
+    notes = [
+        f"trainer.{key} is ignored: rft sets it from {RFT_OWNED[key]}"
+        for key in config.trainer
+        if key in RFT_OWNED
+    ]
+    return Prepared(job=config, reward=reward, data=data, notes=notes)
 
 
 def _quiet() -> None:
@@ -117,15 +128,6 @@ def _seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def _load(model: str) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return AutoModelForCausalLM.from_pretrained(model), tokenizer
 
 
 def _valid_subset(job: JobConfig, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -163,11 +165,13 @@ def run(
             hint="continue it with `rft train JOB --resume`, or choose another output_dir",
         )
     say = console.print if console is not None else (lambda *a, **k: None)
+    for note in prepared.notes:
+        say(note)
 
     _quiet()
     _seed(job.hyperparameters.seed)
     layout.root.mkdir(parents=True, exist_ok=True)
-    (layout.root / "job.json").write_text(job.model_dump_json(indent=2) + "\n")
+    layout.job.write_text(job.model_dump_json(indent=2) + "\n")  # + `trl` once trainers exist
     valid_rows = _valid_subset(job, data.valid.rows)
 
     # -- warm-up ---------------------------------------------------------------------------
@@ -242,7 +246,7 @@ def _warmup(
     """SFT the start model on the rows' rendered targets; saves `warmup/` and a done-marker."""
     from transformers import TrainerCallback
 
-    from rft.train.trainers import build_sft_trainer
+    from rft.train.trainers import build_sft_trainer, drop_printer
 
     start = time.perf_counter()
     budget = job.warmup.max_seconds
@@ -266,33 +270,25 @@ def _warmup(
                     }
                 )
 
-    model, tokenizer = _load(job.model)
+    model, tokenizer = load_model(job.model)
     targets = render_targets(job.warmup.target, rows)
     epochs = job.warmup.n_epochs
-    if budget is None:
-        say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows")
-    elif epochs >= 1000:  # a time-boxed run (e.g. the demo's SFT-longer control)
-        say(f"warm-up: SFT on {len(targets)} rows for {budget:.0f}s")
-    else:
-        say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows (at most {budget:.0f}s)")
+    limit = "" if budget is None else f", or {budget:g}s of wall-clock if that comes first"
+    say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows{limit}")
     shutil.rmtree(layout.warmup, ignore_errors=True)
     trainer = build_sft_trainer(job, model, tokenizer, rows, targets, layout.warmup / "trainer")
     trainer.add_callback(_LogWarmup())
     trainer.add_callback(_Budget())
-    _drop_printer(trainer)
+    drop_printer(trainer)
+    layout.record_trl_config("warmup", config_record(trainer.args))
     trainer.train()
     shutil.rmtree(layout.warmup / "trainer", ignore_errors=True)
+    if job.peft is not None:
+        # RL starts from full weights: the warm-up adapter is merged; RL trains a fresh one.
+        model = trainer.model.merge_and_unload()
     model.save_pretrained(layout.warmup)
     tokenizer.save_pretrained(layout.warmup)
     seconds = time.perf_counter() - start
     layout.mark_warmup_done(seconds)
     say(f"warm-up: done in {seconds:.1f}s")
     return seconds
-
-
-def _drop_printer(trainer: Any) -> None:
-    """Remove transformers' stdout printer: rft shows its own progress."""
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
-
-    trainer.remove_callback(PrinterCallback)
-    trainer.remove_callback(ProgressCallback)

@@ -1,8 +1,10 @@
 """Build TRL trainers from a job: SFT warm-up, then GRPO, RLOO or PPO with the grader bundle.
 
-CPU settings are set explicitly (TRL's defaults assume a GPU): fp32 (no bf16), no gradient
-checkpointing, `use_cpu` when no accelerator is visible, no reporting integrations, and a
-learning rate scaled to the model size (`rft.train.config.base_learning_rate`).
+Each TRL config is merged from three layers (`merged_config`): CPU-friendly defaults (TRL's
+assume a GPU: fp32, no gradient checkpointing, `use_cpu` when no accelerator is visible, no
+reporting integrations) < the job's `trainer:` < what rft derives from the job (a learning
+rate scaled to the model size, `rft.train.config.base_learning_rate`; batch sizes, steps,
+seed, output folder). A job's `peft:` becomes the trainers' `peft_config` (LoRA).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from rft.errors import ConfigError, Location
 from rft.train.config import JobConfig, base_learning_rate
 from rft.train.data import prompt_of
+from rft.train.trl_config import build_config, config_class, init_fields, lora_config, merge_args
 
 
 def use_cpu(job: JobConfig) -> bool:
@@ -30,27 +33,65 @@ def use_cpu(job: JobConfig) -> bool:
     return not any(accelerators)
 
 
-def common_args(job: JobConfig, output_dir: Path, learning_rate: float) -> dict[str, Any]:
-    """TrainingArguments shared by every trainer."""
+def default_args(job: JobConfig) -> dict[str, Any]:
+    """TrainingArguments defaults for every trainer; the job's `trainer:` may override them."""
     cpu = use_cpu(job)
     return {
-        "output_dir": str(output_dir),
-        "learning_rate": learning_rate,
         "lr_scheduler_type": "constant",  # resumable exactly, and no decay to tune per run length
         "warmup_steps": 0,
-        "seed": job.hyperparameters.seed,
-        "data_seed": job.hyperparameters.seed,
         "use_cpu": cpu,
         "bf16": False if cpu else None,
         "fp16": False,
         "gradient_checkpointing": False,
         "report_to": [],
         "disable_tqdm": True,
-        "logging_steps": 1,
-        "save_strategy": "no",  # rft's callback asks for checkpoints at each eval
         "save_total_limit": 2,
         "dataloader_num_workers": 0,
     }
+
+
+def owned_args(job: JobConfig, output_dir: Path, learning_rate: float) -> dict[str, Any]:
+    """TrainingArguments rft derives from the job itself: they win over `trainer:`."""
+    return {
+        "output_dir": str(output_dir),
+        "learning_rate": learning_rate,
+        "seed": job.hyperparameters.seed,
+        "data_seed": job.hyperparameters.seed,
+        "logging_steps": 1,
+        "save_strategy": "no",  # rft's callback asks for checkpoints at each eval
+    }
+
+
+def merged_config(
+    job: JobConfig,
+    cls: type,
+    owned: dict[str, Any],
+    *,
+    user: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None,
+) -> tuple[Any, list[str]]:
+    """`cls` built from defaults < the job's `trainer:` < rft's own settings.
+
+    Returns the config and the `trainer:` keys whose value rft's settings replaced.
+    """
+    user = dict(job.trainer if user is None else user)
+    base = default_args(job) if defaults is None else defaults
+    kwargs, overridden = merge_args(base, user, owned)
+    return build_config(cls, kwargs, job.source), overridden
+
+
+def drop_printer(trainer: Any) -> None:
+    """Remove transformers' stdout printer and progress bar: rft shows its own progress."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+
+
+def _training_args_fields() -> frozenset[str]:
+    from transformers import TrainingArguments
+
+    return frozenset(init_fields(TrainingArguments))
 
 
 def count_parameters(model: Any) -> int:
@@ -124,19 +165,29 @@ def build_sft_trainer(
             )
     check_target_boundary(tokenizer, records)
     rate = base_learning_rate(count_parameters(model), warmup=True) * w.learning_rate_multiplier
-    args = common_args(job, out, rate)
-    args.update(
+    owned = owned_args(job, out, rate)
+    owned.update(
         num_train_epochs=w.n_epochs,
         per_device_train_batch_size=w.batch_size,
-        lr_scheduler_type="linear",  # decaying to 0 ends SFT on a settled model
-        max_length=None,
         logging_steps=max(1, math.ceil(len(records) / w.batch_size)),  # about once per epoch
     )
+    defaults = default_args(job) | {
+        "lr_scheduler_type": "linear",  # decaying to 0 ends SFT on a settled model
+        "max_length": None,
+    }
+    # Of `trainer:`, the warm-up takes what SFTConfig has too (bf16, gradient_checkpointing, ...)
+    # but not the RL method's own knobs (GRPO's loss_type means nothing to SFT).
+    sft_fields = set(init_fields(SFTConfig))
+    shared = {
+        k: v for k, v in job.trainer.items() if k in sft_fields and k in _training_args_fields()
+    }
+    config, _ = merged_config(job, SFTConfig, owned, user=shared, defaults=defaults)
     return SFTTrainer(
         model=model,
-        args=SFTConfig(**args),
+        args=config,
         train_dataset=Dataset.from_list(records),
         processing_class=tokenizer,
+        peft_config=lora_config(job),
     )
 
 
@@ -154,30 +205,29 @@ def build_group_trainer(
     """GRPOTrainer or RLOOTrainer with the bundle as the reward function."""
     hp = job.hyperparameters
     rate = base_learning_rate(count_parameters(model)) * hp.learning_rate_multiplier
-    args = common_args(job, out, rate)
-    args.update(
+    owned = owned_args(job, out, rate)
+    owned.update(
         max_steps=steps,
         per_device_train_batch_size=hp.batch_size * hp.num_generations,  # completions per step
         num_generations=hp.num_generations,
         max_completion_length=hp.max_completion_tokens,
         beta=hp.beta,
         temperature=hp.temperature,
-        top_k=0,
-        top_p=1.0,
     )
+    defaults = default_args(job) | {"top_k": 0, "top_p": 1.0}  # plain sampling
+    config, _ = merged_config(job, config_class(job.method), owned, defaults=defaults)
     if job.method == "grpo":
-        from trl import GRPOConfig as Config
         from trl import GRPOTrainer as Trainer
     else:
-        from trl import RLOOConfig as Config
         from trl import RLOOTrainer as Trainer
     return Trainer(
         model=model,
         reward_funcs=[reward_func],
-        args=Config(**args),
+        args=config,
         train_dataset=rl_dataset(rows),
         processing_class=tokenizer,
         callbacks=callbacks,
+        peft_config=lora_config(job),
     )
 
 
@@ -202,21 +252,24 @@ def build_ppo_trainer(
     hp = job.hyperparameters
     rollout = hp.batch_size * hp.num_generations  # the same completions per step as GRPO
     rate = base_learning_rate(count_parameters(model)) * hp.learning_rate_multiplier
-    args = common_args(job, out, rate)
-    args.update(
+    owned = owned_args(job, out, rate)
+    owned.update(
         total_episodes=steps * rollout,
         per_device_train_batch_size=rollout,
-        local_rollout_forward_batch_size=rollout,
-        num_mini_batches=1,
         response_length=hp.max_completion_tokens,
         temperature=hp.temperature,
         kl_coef=hp.beta,
-        stop_token="eos",
         num_sample_generations=0,  # rft evaluates on its own schedule
-        per_device_eval_batch_size=1,
     )
+    defaults = default_args(job) | {
+        "local_rollout_forward_batch_size": rollout,
+        "num_mini_batches": 1,
+        "stop_token": "eos",
+        "per_device_eval_batch_size": 1,
+    }
+    config, _ = merged_config(job, PPOConfig, owned, defaults=defaults)
     return PPOTrainer(
-        args=PPOConfig(**args),
+        args=config,
         processing_class=tokenizer,
         model=model,
         ref_model=ref_model,

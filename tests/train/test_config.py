@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,80 @@ def test_max_steps_overrides_epochs() -> None:
     assert rl_steps(job(max_steps=500), 100) == 500
     assert rl_steps(job(n_epochs=100, max_steps=7, eval_interval=7), 100) == 7
     assert rl_steps(job(max_steps=0), 100) == 0
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys; from rft.cli.main import app\n"
+        "try:\n    app(sys.argv[1:])\nexcept SystemExit as e:\n"
+        "    print('torch loaded:', 'torch' in sys.modules); raise\n"
+    )
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+
+
+def _job_file(tmp_path: Path, extra: str) -> Path:
+    from train_helpers import GRADER, addition_rows, write_jsonl
+
+    write_jsonl(tmp_path / "t.jsonl", addition_rows(8))
+    write_jsonl(tmp_path / "v.jsonl", addition_rows(2, offset=8))
+    job = tmp_path / "job.yaml"
+    job.write_text(
+        f"model: m\ntrain_file: t.jsonl\nvalid_file: v.jsonl\ngrader: {GRADER}\n" + extra
+    )
+    return job
+
+
+def test_unknown_trainer_field_is_located_with_did_you_mean(tmp_path: Path) -> None:
+    pytest.importorskip("trl", reason="needs the `train` extra")
+    job = _job_file(tmp_path, "method: grpo\ntrainer:\n  bf16: false\n  los_type: dr_grpo\n")
+    result = _cli("train", str(job), "--check")
+    assert result.returncode == 2, result.stderr
+    assert f"{job}:8, field `trainer.los_type`: `los_type` is not a field of GRPOConfig" in (
+        result.stderr
+    )
+    assert "(did you mean `loss_type`?)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_peft_field_is_located(tmp_path: Path) -> None:
+    pytest.importorskip("peft", reason="needs the `train` extra")
+    job = _job_file(tmp_path, "peft:\n  r: 4\n  lora_alpah: 8\n")
+    result = _cli("train", str(job), "--check")
+    assert result.returncode == 2, result.stderr
+    assert f"{job}:7, field `peft.lora_alpah`: `lora_alpah` is not a field of peft.LoraConfig" in (
+        result.stderr
+    )
+    assert "(did you mean `lora_alpha`?)" in result.stderr
+
+
+def test_known_trainer_fields_pass_and_rft_owned_ones_are_named(tmp_path: Path) -> None:
+    pytest.importorskip("trl", reason="needs the `train` extra")
+    job = _job_file(tmp_path, "trainer:\n  loss_type: dr_grpo\n  beta: 0.3\n")
+    result = _cli("train", str(job), "--check")
+    assert result.returncode == 0, result.stderr
+    assert "trainer.beta is ignored: rft sets it from hyperparameters.beta" in result.stdout
+
+
+def test_merge_order_defaults_then_trainer_then_rft() -> None:
+    from rft.train.trl_config import merge_args
+
+    merged, overridden = merge_args(
+        {"bf16": False, "top_k": 0},
+        {"bf16": True, "beta": 0.3, "seed": 0},
+        {"beta": 0.0, "seed": 0},
+    )
+    assert merged == {"bf16": True, "top_k": 0, "beta": 0.0, "seed": 0}
+    assert overridden == ["beta"]
+
+
+def test_ppo_on_a_trl_without_ppo_stops_before_loading_anything(tmp_path: Path) -> None:
+    from rft.train.trl_config import ppo_available, trl_version
+
+    if trl_version() is None or ppo_available():
+        pytest.skip("needs a TRL of 1.13 or later (no PPO)")
+    job = _job_file(tmp_path, "method: ppo\n")
+    result = _cli("train", str(job))
+    assert result.returncode == 2
+    assert f"{job}:5, field `method`: method ppo needs TRL 1.12.x" in result.stderr
+    assert 'pip install "rft[ppo]"' in result.stderr
+    assert "torch loaded: False" in result.stdout

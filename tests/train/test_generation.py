@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from train_helpers import GRADER
-from transformers import AutoModelForCausalLM, AutoTokenizer
+import pytest
 
-import rft
-from rft.train.generation import generate_completions, prompt_token_ids
-from rft.train.rewards import GraderRewardModel, StepStats, TrainReward
+torch = pytest.importorskip("torch", reason="needs the `train` extra")
+transformers = pytest.importorskip("transformers", reason="needs the `train` extra")
+from train_helpers import GRADER  # noqa: E402
+from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
+
+import rft  # noqa: E402
+from rft.train.generation import generate_completions, prompt_token_ids  # noqa: E402
+from rft.train.rewards import GraderRewardModel, StepStats, TrainReward  # noqa: E402
+from rft.train.trl_config import ppo_available  # noqa: E402
 
 
 def _model(path: Path) -> tuple[AutoModelForCausalLM, AutoTokenizer]:
@@ -50,6 +54,7 @@ def test_sampling_returns_k_per_prompt(arithmetic: dict[str, Path]) -> None:
     assert out == again
 
 
+@pytest.mark.skipif(not ppo_available(), reason='PPO needs TRL 1.12.x: pip install "rft[ppo]"')
 def test_ppo_reward_adapter_grades_decoded_responses(arithmetic: dict[str, Path]) -> None:
     from trl.experimental.utils import get_reward
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from train_helpers import REPO
 
@@ -30,7 +31,9 @@ def test_example_names_an_instruct_model_and_a_gpu_sized_rate() -> None:
     assert job.hyperparameters.max_completion_tokens >= 128
 
 
+@pytest.mark.slow
 def test_example_job_checks_and_trains_with_a_tiny_model(tmp_path: Path) -> None:
+    pytest.importorskip("trl", reason="needs the `train` extra")
     from rft.train.run import run
     from rft.train.tiny_model import build_tiny_model, corpus_from_jsonl
 

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("trl", reason="needs the `train` extra")
 from train_helpers import write_job
 
 

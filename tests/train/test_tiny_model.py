@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytest.importorskip("transformers", reason="needs the `train` extra")
 from train_helpers import addition_rows, write_jsonl
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -53,7 +56,9 @@ def test_whitespace_level_keeps_codes_whole(tmp_path: Path) -> None:
     assert joined == prompt + answer
     model = AutoModelForCausalLM.from_pretrained(tmp_path / "m")
     out = model.generate(**tok(["HP:0001250 ->"], return_tensors="pt"), max_new_tokens=2)
-    assert isinstance(tok.decode(out[0, 2:], skip_special_tokens=True), str)
+    # Whatever the untrained model emits decodes to whole codes that re-encode to its own ids.
+    new = [i for i in out[0, 2:].tolist() if i not in tok.all_special_ids]
+    assert tok(tok.decode(new), add_special_tokens=False)["input_ids"] == new
 
 
 def test_cli_init_tiny(tmp_path: Path) -> None:
@@ -78,8 +83,7 @@ def test_cli_init_tiny(tmp_path: Path) -> None:
 
 
 def test_warmup_refuses_a_target_that_fuses_with_the_prompt(tmp_path: Path) -> None:
-    import pytest
-
+    pytest.importorskip("trl", reason="needs the `train` extra")
     from rft.errors import ConfigError
     from rft.train.config import JobConfig
     from rft.train.trainers import build_sft_trainer

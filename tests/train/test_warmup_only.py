@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("trl", reason="needs the `train` extra")
 from train_helpers import addition_rows, write_jsonl
 
 from rft.errors import DataError
 from rft.train.config import JobConfig
 from rft.train.run import RunSummary, run
+
+pytestmark = pytest.mark.slow  # every test here trains (an SFT warm-up)
 
 
 def _job(arithmetic: dict[str, Path], out: Path, **warmup: object) -> JobConfig:
@@ -51,7 +55,8 @@ def test_warmup_file_and_time_budget(arithmetic: dict[str, Path], tmp_path: Path
         for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
         if '"warmup"' in x
     ]
-    assert steps and steps[-1]["epoch"] < 1000
+    # Under load the budget can run out before the first per-epoch log line: none is fine too.
+    assert all(r["epoch"] < 1000 for r in steps)
 
 
 def test_warmup_file_shares_no_prompt_with_valid(
