@@ -371,15 +371,7 @@ def test_cli_errors_exit_2_without_a_traceback(job_dir: Path, text: str, message
 # -- slow: a tiny model trained from an OpenAI job ------------------------------------------
 
 
-def has_train_hook() -> bool:
-    """True once `rft train` takes an OpenAI job JSON (`--model`; see rft.cli.migrate)."""
-    done = run_cli("train", "--help", cwd=Path.cwd())
-    return "--model" in done.stdout
-
-
 def test_rft_train_takes_the_json(job_dir: Path) -> None:
-    if not has_train_hook():
-        pytest.skip("rft/cli/train.py does not route OpenAI job JSON yet (train_job_of)")
     path = write_body(job_dir, body())
     refused = run_cli("train", str(path), "--check", cwd=job_dir)
     assert refused.returncode == 2
@@ -396,7 +388,6 @@ def test_rft_train_takes_the_json(job_dir: Path) -> None:
 def test_an_openai_job_trains_the_tiny_model(job_dir: Path) -> None:
     """`rft migrate` + the written YAML checked, then ONE short run of the JSON itself."""
     pytest.importorskip("trl")  # training: the `train` extra
-    from rft.train.run import run
     from rft.train.tiny_model import build_tiny_model, corpus_from_jsonl
 
     data = job_dir / "data"
@@ -422,11 +413,8 @@ def test_an_openai_job_trains_the_tiny_model(job_dir: Path) -> None:
     same = ("model", "train_file", "valid_file", "method", "hyperparameters", "warmup")
     assert {k: getattr(migrated, k) for k in same} == {k: getattr(direct, k) for k in same}
 
-    if has_train_hook():
-        trained = run_cli("train", str(path), "--model", str(tiny), cwd=job_dir)
-        assert trained.returncode == 0, trained.stdout + trained.stderr
-    else:  # the converter's JobConfig through rft.train's public run function
-        run(openai_train_job(path, model=str(tiny)))
+    trained = run_cli("train", str(path), "--model", str(tiny), cwd=job_dir)
+    assert trained.returncode == 0, trained.stdout + trained.stderr
     run_dir = job_dir / "runs" / "sums"
     records = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if r["type"] == "eval"] == [0, 2, 3]

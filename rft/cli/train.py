@@ -6,19 +6,28 @@ from pathlib import Path
 
 import typer
 
-from rft.cli.common import console, friendly_errors
+from rft.cli.common import console, friendly_errors, make_progress
+from rft.cli.migrate import train_job_of
+from rft.train.config import JobConfig
 
 
 def train(
-    job: Path = typer.Argument(..., help="Job YAML (see schemas/train_job.schema.json)."),
+    job: Path = typer.Argument(
+        ...,
+        help="Job YAML (see schemas/train_job.schema.json), or an OpenAI fine-tuning job JSON.",
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint."),
     check: bool = typer.Option(
         False, "--check", help="Only validate the job, grader and data; load no model."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="With an OpenAI job JSON: the local model folder or HF id to train."
     ),
 ) -> None:
     """Train a model against a grader bundle: SFT warm-up, then GRPO, RLOO or PPO."""
     from rft.train.run import prepare
 
+    job = train_job_of(job, model)  # an OpenAI job JSON becomes a JobConfig
     if check:
         prepared = prepare(job)
         for note in prepared.notes:
@@ -32,20 +41,10 @@ def train(
 
 
 @friendly_errors
-def _run(job: Path, resume: bool) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+def _run(job: Path | JobConfig, resume: bool) -> None:
     from rft.train.run import run
 
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[info]}"),
-        console=console,
-        transient=False,
-    )
+    progress = make_progress()
     with progress:
         summary = run(job, resume=resume, progress=progress, console=console)
 
