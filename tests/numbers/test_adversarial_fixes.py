@@ -1,0 +1,106 @@
+"""Wrong answers that used to pass (and their right twins that must keep passing).
+
+End to end through `rft.compile` with the grader's defaults: equation variables, two final
+answer markers that disagree, `\\choose`, trig powers, percent against a plain reference,
+currency and angle units.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import rft
+
+
+def grade(outputs: list[object], references: list[object]) -> rft.Scores:
+    reward = rft.compile({"type": "numeric", "name": "n", "reference": "{{ item.answer }}"})
+    return reward.score(outputs, [{"answer": r} for r in references])
+
+
+def score_of(output: object, reference: object) -> float:
+    return float(grade([output], [reference]).scores[0])
+
+
+RIGHT = [
+    # an equation's variable is part of the answer; a bare value may still match it
+    ("The answer is $a = 7$.", "a = 7"),
+    (r"\boxed{t = -3}", "t = -3"),
+    ("Answer: 7", "a = 7"),
+    ("So n = 12.", "12"),
+    # a marker and a box that agree are one answer
+    ("\\boxed{27}\n\nSo the answer is 27.", 27),
+    ("Final answer: 8\n\nThe answer is 8.", 8),
+    # binomials in every spelling
+    (r"$\binom{7}{2}$", 21),
+    (r"${7 \choose 2}$", 21),
+    (r"\boxed{{8 \choose 3}}", 56),
+    (r"$\dbinom{5}{3}$", 10),
+    (r"$\tbinom{9}{1}$", 9),
+    # trig powers
+    (r"$\sin^2(\pi/6)$", "1/4"),
+    (r"$\cos^2(0) + \sin^2(0)$", 1),
+    (r"$2\cos^2(\pi/4)$", 1),
+    (r"$\sin^{2}(\pi/2)$", 1),
+    # percent against a plain reference
+    ("50%", 0.5),
+    ("20%", 20),
+    ("20%", 0.2),
+    ("150%", 1.5),
+    ("150%", 150),
+    (r"35\%", 35),
+    # currency and angles
+    (r"\$12", "12 dollars"),
+    ("30 cents", "30 cents"),
+    (r"$60^\circ$", "60 degrees"),
+    ("60°", r"60^\circ"),
+    ("2 radians", "2 rad"),
+    ("12", r"\$12"),
+]
+WRONG = [
+    ("The answer is $b = 7$.", "a = 7"),
+    (r"\boxed{s = -3}", "t = -3"),
+    ("y = 4", "x = 4"),
+    # a box and a later marker that disagree
+    ("\\boxed{27}\n\nThe answer is 29.", 27),
+    ("\\boxed{27}\n\nThe answer is 29.", 29),
+    ("Final answer: 8\n\nThe answer is 9.", 8),
+    # binomials: never the bottom or top number
+    (r"${7 \choose 2}$", 2),
+    (r"${7 \choose 2}$", 7),
+    (r"$\dbinom{5}{3}$", 3),
+    (r"$\tbinom{9}{2}$", 2),
+    # trig powers
+    (r"$\sin^2(x) + \cos^2(x)$", 2),
+    (r"$\sin^2(\pi/6)$", "1/2"),
+    (r"$2\cos^2(\pi/4)$", 2),
+    # percent against a plain reference
+    ("0.5%", 0.5),
+    (r"0.3\%", 0.3),
+    ("1%", 1),
+    ("20%", "0.2%"),
+    ("0.2%", "20%"),
+    ("5%", 5.05),
+    # currency and angles
+    ("12 cents", r"\$12"),
+    (r"\$12", "12 cents"),
+    ("60 radians", r"60^\circ"),
+    (r"$60^\circ$", "60 rad"),
+    ("60 degrees", "60 radians"),
+]
+
+
+@pytest.mark.parametrize(("output", "reference"), RIGHT)
+def test_right_answers_pass(output: str, reference: object) -> None:
+    assert score_of(output, reference) == 1.0
+
+
+@pytest.mark.parametrize(("output", "reference"), WRONG)
+def test_wrong_answers_fail(output: str, reference: object) -> None:
+    assert score_of(output, reference) == 0.0
+
+
+def test_a_box_and_a_marker_that_disagree_are_flagged() -> None:
+    result = grade(["\\boxed{27}\n\nThe answer is 29."], [27])
+    assert result.scores.tolist() == [0.0]
+    assert result.errors["sample_parse_error"].tolist() == [True]
+    assert "disagree" in result.first_message(0)
