@@ -12,7 +12,9 @@ The tolerance rule (the defaults of `Tolerances`):
   (1e-30) is only the floor that lets a computed `\\cos(\\pi/2)` equal a reference 0 (its
   128-bit noise is ~1e-39; no answer a model writes is that small without being exact).
 - Infinities equal only the same infinity. A percentage against a percentage compares the
-  numbers (`20%` is not `0.2%`); against a plain number, `p%` equals p or p/100. Two known
+  numbers (`20%` is not `0.2%`). Against a plain number g, `p%` passes when p/100 equals g,
+  and when p equals g only if |g| > 1 (a "what percent" reference written `20`): `50%` passes
+  for 0.5, `20%` for 20 and for 0.2, but `0.2%` fails for 0.2 (it is 0.002). Two known
   units that differ (`12 cm`, `12 mm`) never pass; an answer without a unit is read in the
   reference's.
 
@@ -78,8 +80,15 @@ def _pairs(a: Parsed, r: Parsed) -> list[tuple[Real, Real]]:
     if a.percent == r.percent:
         return [(a.value, r.value)]
     if a.percent:
-        return [(a.value, r.value), (_hundredth(a.value), r.value)]
-    return [(a.value, r.value), (a.value, _hundredth(r.value))]
+        pairs = [(_hundredth(a.value), r.value)]
+        return pairs + [(a.value, r.value)] if _over_one(r.value) else pairs
+    pairs = [(a.value, _hundredth(r.value))]
+    return pairs + [(a.value, r.value)] if _over_one(a.value) else pairs
+
+
+def _over_one(x: Real) -> bool:
+    """A plain number that may be a percentage written without `%` (`20` for `20%`)."""
+    return x is not None and abs(x) > 1
 
 
 def _hundredth(x: Real) -> Real:
@@ -90,6 +99,8 @@ def score_scalar(a: Parsed, r: Parsed, tol: Tolerances) -> float:
     """One number or expression against one."""
     if a.unit is not None and r.unit is not None and a.unit != r.unit:
         return 0.0
+    if a.variable is not None and r.variable is not None and a.variable != r.variable:
+        return 0.0  # `y = 5` does not answer `x = 5`; a bare `5` does
     if a.value is not None and r.value is not None:
         best = 0.0
         for x, y in _pairs(a, r):

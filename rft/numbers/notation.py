@@ -56,7 +56,7 @@ _UNICODE = str.maketrans(
         "⁄": "/",
         "π": " pi ",
         "√": "sqrt",
-        "°": "",
+        "°": r"^\circ ",
         "∞": r"\infty ",
         "∅": r"\emptyset ",
         "±": r"\pm ",
@@ -82,6 +82,10 @@ _TEXT_MACRO = re.compile(
 _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
+        # currency and angle signs next to a number become unit words (`\$15` -> `15 dollar`),
+        # so they differ from another unit (`15 cents`, `45 radians`); elsewhere they drop.
+        (r"\\\$\s*(\d[\d,]*(?:\.\d+)?)", r"\1 dollar "),
+        (r"(\d)\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\degree(?![A-Za-z]))", r"\1 deg "),
         (r"\\\$", ""),
         (r"\$", ""),
         (r"\\[()\[\]]", " "),

@@ -72,7 +72,8 @@ class Parsed:
     came from float arithmetic), or ±inf; `expression` is the normalized text of an
     expression with free symbols (`value` is None then). `percent` marks `p%` (value p);
     `unit` is the canonical unit of trailing words (`12 cm` -> `cm`) when it is a known one.
-    `error` says why a value could not be computed (beyond 10^±10000).
+    `error` says why a value could not be computed (beyond 10^±10000). `variable` is the
+    lone variable an equation assigned the value to (`x = 5` -> `x`), else None.
     """
 
     text: str
@@ -81,6 +82,7 @@ class Parsed:
     percent: bool = False
     unit: str | None = None
     error: str | None = None
+    variable: str | None = None
 
 
 def plain(text: str) -> Parsed | None:

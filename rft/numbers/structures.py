@@ -17,6 +17,7 @@ A text that looks structured but does not parse is no answer (None), never its l
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -150,8 +151,9 @@ def _value(text: str, symbolic: bool) -> Parsed | None:
     parts = _top_level_split(text, _RELATION)
     if len(parts) == 1:
         return parse_scalar(text, symbolic)
-    if _LONE_VARIABLE.fullmatch(parts[0].strip()):
-        return parse_scalar(parts[-1], symbolic)
+    if _LONE_VARIABLE.fullmatch(name := parts[0].strip()):
+        value = parse_scalar(parts[-1], symbolic)
+        return None if value is None else dataclasses.replace(value, variable=name)
     values = [parse_scalar(p, symbolic) for p in parts]
     if all(v is not None and v.value is not None for v in values):
         return values[-1]  # `48 + 24 = 72`: a computation ending in its result
