@@ -350,6 +350,24 @@ def _extract_cached(text: str, mode: Extract, symbolic: bool) -> Answer | Ambigu
     return _extract(text, mode, symbolic)
 
 
+def _marked_after_box(text: str, box: str, symbolic: bool) -> Answer | None:
+    """An explicit final-answer marker after the last box (`\\boxed{18} The answer is 32.`)."""
+    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    found = text.find(box, start)
+    tail = text[found + len(box) :] if found >= 0 else ""
+    if not _DIGIT.search(tail):
+        return None
+    marked = _marked(tail, symbolic)
+    return None if marked is UNREADABLE else marked  # type: ignore[return-value]
+
+
+def _agree(a: Answer, b: Answer | None) -> bool:
+    """Whether two readings of the final answer say the same (a unit on one side only is fine)."""
+    if isinstance(a, Parsed) and isinstance(b, Parsed) and (a.unit is None or b.unit is None):
+        a, b = dataclasses.replace(a, unit=None), dataclasses.replace(b, unit=None)
+    return same_structure_key(a) == same_structure_key(b)
+
+
 def _plain_number(text: str) -> Parsed | None:
     try:
         return plain(text.strip())
@@ -376,14 +394,15 @@ def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | N
         boxes = boxed_contents(text)
         if boxes:
             answers = [_within(b, symbolic) for b in boxes]
-            if len(boxes) == 1:
-                return answers[0]
             keys = {
                 same_structure_key(a) if a is not None else ("text", b.strip())
                 for a, b in zip(answers, boxes, strict=True)
             }
             if len(keys) > 1:
                 return Ambiguous(text[-80:], tuple(boxes))
+            later = _marked_after_box(text, boxes[-1], symbolic) if mode == "auto" else None
+            if later is not None and not _agree(later, answers[-1]):
+                return Ambiguous(text[-80:], (boxes[-1], later.text))  # box vs marker
             return answers[-1]
         if mode == "boxed":
             return None

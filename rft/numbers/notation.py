@@ -98,6 +98,9 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\^\s*\{?\s*\\circ\s*\}?", ""),
         (r"\\[dt]frac", r"\\frac"),
         (r"\\[dt]binom", r"\\binom"),
+        # `{n \choose k}` (TeX's infix binomial) is `\binom{n}{k}`
+        (r"(?<!\\)\{\s*([^{}]+?)\s*\\choose(?![A-Za-z])\s*([^{}]+?)\s*\}", r"\\binom{\1}{\2}"),
+        (r"(?<!\w)(\w+)\s*\\choose(?![A-Za-z])\s*(\w+)", r"\\binom{\1}{\2}"),
         (r"\\(frac|binom)\s*(\d)\s*(\d)", r"\\\1{\2}{\3}"),
         (r"\\sqrt\s*(\d)", r"\\sqrt{\1}"),
         (r"\\(?:cdot|times|ast)(?![A-Za-z])", "*"),

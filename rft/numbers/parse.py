@@ -299,6 +299,12 @@ class _Parser:
                 self.i += 1
                 base = self.group()
             return ("log", self.argument(), base)
+        if self.peek() == ("op", "^"):  # `\sin^2 x` is (sin x)^2
+            self.i += 1
+            exponent = self.group()
+            if exponent[0] == "neg":  # `\sin^{-1}` is arcsin, not 1/sin: refuse, never misread
+                raise ParseError(f"inverse function notation {name}^-1")
+            return ("pow", ("call", name, self.argument()), exponent)
         return ("call", name, self.argument())
 
     def atom(self) -> Node:
