@@ -81,9 +81,9 @@ def _pairs(a: Parsed, r: Parsed) -> list[tuple[Real, Real]]:
         return [(a.value, r.value)]
     if a.percent:
         pairs = [(_hundredth(a.value), r.value)]
-        return pairs + [(a.value, r.value)] if _over_one(r.value) else pairs
+        return [*pairs, (a.value, r.value)] if _over_one(r.value) else pairs
     pairs = [(a.value, _hundredth(r.value))]
-    return pairs + [(a.value, r.value)] if _over_one(a.value) else pairs
+    return [*pairs, (a.value, r.value)] if _over_one(a.value) else pairs
 
 
 def _over_one(x: Real) -> bool:
