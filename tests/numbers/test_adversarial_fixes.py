@@ -104,3 +104,52 @@ def test_a_box_and_a_marker_that_disagree_are_flagged() -> None:
     assert result.scores.tolist() == [0.0]
     assert result.errors["sample_parse_error"].tolist() == [True]
     assert "disagree" in result.first_message(0)
+
+
+# -- right answers that used to fail -------------------------------------------------------
+
+GAPS_RIGHT = [
+    ("The result is 2 2/5.", "12/5"),
+    (r"$\log_7 343$", 3),
+    ("**Result:** $4! = 24$", 24),
+    ("We find:\n\n7³", 343),
+    ("Simplifying gives\n\n2 1/4", "9/4"),
+    ("So we have\n\n\\{5, 1\\}", "\\{1, 5\\}"),
+    (r"$2 \mp \sqrt{3}$", r"2 \pm \sqrt{3}"),
+    (r"\boxed{x_1 = 4, x_2 = -1}", "-1, 4"),
+    (r"$\cos 60^\circ$", "1/2"),
+    (r"\boxed{\tan 45^{\circ}}", 1),
+    (r"$0.\overline{6}$", "2/3"),
+    (r"$1.2\overline{3}$", "37/30"),
+    ("The limit is negative infinity.", r"-\infty"),
+    ("log2(32)", 5),
+    ("x + y = 4", "y = 4 - x"),
+    ("2y = 4x + 2", "y = 2x + 1"),
+    ("250 cm", "2.5 m"),
+    ("2 hours", "120 minutes"),
+    ("1500 g", "1.5 kg"),
+]
+GAPS_WRONG = [
+    ("The result is 2 2/5.", 2),
+    (r"$\log_7 343$", 7343),
+    ("**Result:** $4! = 24$", 4),
+    ("We find:\n\n7³", 73),
+    (r"\boxed{x_1 = 4, x_2 = -1}", "4, 1"),
+    (r"$\cos 60^\circ$", r"\frac{\sqrt{3}}{2}"),
+    (r"$0.\overline{6}$", "0.6"),
+    ("log2(32)", 2),
+    ("x + y = 4", "y = 4 + x"),
+    ("250 mm", "2.5 m"),
+    ("2 hours", "2 minutes"),
+    ("12 cm", "12 kg"),
+]
+
+
+@pytest.mark.parametrize(("output", "reference"), GAPS_RIGHT)
+def test_notation_gaps_pass(output: str, reference: object) -> None:
+    assert score_of(output, reference) == 1.0
+
+
+@pytest.mark.parametrize(("output", "reference"), GAPS_WRONG)
+def test_notation_gaps_never_pass_a_wrong_answer(output: str, reference: object) -> None:
+    assert score_of(output, reference) == 0.0
