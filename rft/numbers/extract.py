@@ -83,7 +83,7 @@ _MAX_SPAN = 400
 """Characters after a marker that can hold its answer."""
 _MATH_SEGMENT = re.compile(r"\$\$?([^$]+)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _DIGIT = re.compile(r"\d")
-_SENTENCE_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|\.(?=\s)|\n|;\s|!(?=\s|$)|\?")
+_SENTENCE_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|\.(?=\s)|\n|;\s|!(?=\s|$)(?!\s*[=+*/^-])|\?")
 _SPAN_CUT = re.compile(
     r",\s+(?=[A-Za-z]{2,})|\s+(?:because|since|as|which|where|for|from|so|but|not|rather|"
     r"instead|with|when|if|check|confidence)\b|\s+\(|\s+-\s",
@@ -430,7 +430,19 @@ def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | N
             found = _within(" , ".join(contents), symbolic)
             if found is not None:
                 return found
+    if (last_line := _last_line(text, symbolic)) is not None:
+        return last_line  # `After simplifying, we get:\n\n7 1/2`: the final line, read whole
     return last_number(_without_trailing_check(text), symbolic)
+
+
+def _last_line(text: str, symbolic: bool) -> Answer | None:
+    """The output's last line when it is an answer on its own (no prose), else None."""
+    stripped = text.rstrip()
+    cut = stripped.rfind("\n")
+    line = stripped[cut + 1 :].strip()
+    if cut < 0 or not line or len(line) > WHOLE_TEXT_MAX_CHARS or _is_prose(line):
+        return None
+    return parse_answer(line, symbolic)
 
 
 def parse_reference(value: object, symbolic: bool = True) -> Answer | Ambiguous | None:

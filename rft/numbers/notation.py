@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁽⁾ⁿ", "0123456789-+()n")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₋₊", "0123456789-+")
@@ -79,12 +80,27 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _TEXT_MACRO = re.compile(
     r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|operatorname)\s*\{([^{}]*)\}"
 )
+
+
+def _repeating(match: re.Match[str]) -> str:
+    """`1.2\\overline{3}` as the exact fraction it denotes: `(37/30)`."""
+    whole, fixed, cycle = match.group(1) or "0", match.group(2), match.group(3)
+    head = int(whole + fixed)  # the number without its cycle, scaled by 10^len(fixed)
+    value = Fraction(int(whole + fixed + cycle) - head, 10 ** len(fixed) * (10 ** len(cycle) - 1))
+    return f"({value.numerator}/{value.denominator})"
+
+
 _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
         # currency and angle signs next to a number become unit words (`\$15` -> `15 dollar`),
         # so they differ from another unit (`15 cents`, `45 radians`); elsewhere they drop.
         (r"\\\$\s*(\d[\d,]*(?:\.\d+)?)", r"\1 dollar "),
+        # `\cos 60^\circ` is the cosine of 60 degrees (pi/3), not of 60 radians
+        (
+            r"\\(sin|cos|tan|cot|sec|csc)\s*(\()?\s*(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?",
+            r"\\\1\2(\3*pi/180)",
+        ),
         (r"(\d)\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\degree(?![A-Za-z]))", r"\1 deg "),
         (r"\\\$", ""),
         (r"\$", ""),
@@ -96,6 +112,7 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\{,\}", ","),
         (r"\\%", "%"),
         (r"\^\s*\{?\s*\\circ\s*\}?", ""),
+        (r"(?<![\d.])(\d*)\.(\d*)\\(?:overline|bar)\s*\{(\d+)\}", _repeating),
         (r"\\[dt]frac", r"\\frac"),
         (r"\\[dt]binom", r"\\binom"),
         # `{n \choose k}` (TeX's infix binomial) is `\binom{n}{k}`
@@ -117,10 +134,12 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\\(?:infin|infinity)(?![A-Za-z])", r"\\infty"),
     )
 )
+_NEGATIVE_INFINITY = re.compile(r"\bnegative\s+(?:infinity|\\infty)\b", re.IGNORECASE)
+_LOG_BASE_NAME = re.compile(r"(?<![A-Za-z\\])log(\d+)(?=\s*\()")
 _MIXED = re.compile(
-    r"(?<![\d.^_*/])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}|(?<![\d.^_*/])(\d+) +(\d+)/(\d+)(?![\d.])"
+    r"(?<![\d.^_*/])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}|(?<![\d.^_*/])(\d+) +(\d+)/(\d+)(?!\d|\.\d)"
 )
-_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d,/]| *\\frac)")
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,_^])\d{1,3}(?: \d{3})+(?![\d,/]| *\\frac)")
 
 
 def _mixed(match: re.Match[str]) -> str:
@@ -169,6 +188,9 @@ def normalize(text: str) -> str:
             text = pattern.sub(replacement, text)
     if "**" in text:
         text = text.replace("**", "^")
+    if "negative" in text or "log" in text:
+        text = _NEGATIVE_INFINITY.sub("-infinity", text)
+        text = _LOG_BASE_NAME.sub(r"\\log_{\1}", text)  # `log2(8)`: the base-2 logarithm
     if " " in text or "\\frac" in text:
         text = _MIXED.sub(_mixed, text)
         text = _SPACED_THOUSANDS.sub(lambda m: m.group().replace(" ", ""), text)

@@ -96,7 +96,8 @@ _LIST_SEPARATOR = re.compile(
 _UNION = re.compile(r"\\cup(?![A-Za-z])|\s+U\s+")
 _INEQUALITY = re.compile(r"\\le(?![A-Za-z])|\\ge(?![A-Za-z])|<=?|>=?")
 _RELATION = re.compile(r"\\approx(?![A-Za-z])|\\equiv(?![A-Za-z])|=")
-_PLUS_MINUS = re.compile(r"\\[pm]m(?![A-Za-z])|\+-|\+/-")
+_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![A-Za-z])|\+-|\+/-")
+_INDEXED = re.compile(r"[A-Za-z]_\{?\d+\}?")
 _LONE_VARIABLE = re.compile(r"[A-Za-z](?:_\{?\w+\}?)?(?:\([A-Za-z]\))?")
 _STRUCTURE_HINT = re.compile(
     r"\\cup|\\pm|\\mp|\\le|\\ge|[<>,;{}\[\]]|\b(?:and|or)\b|=|\\emptyset", re.IGNORECASE
@@ -270,9 +271,18 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
     return parse_scalar(text, symbolic)
 
 
-def _assignment(parts: list[str], answers: list[Answer | None]) -> Bracketed | None:
-    """`x = 2, y = 3` (distinct variables): the tuple (2, 3), ordered by variable name."""
+def _assignment(parts: list[str], answers: list[Answer | None]) -> Bracketed | Collection | None:
+    """`x = 2, y = 3` (distinct variables): the tuple (2, 3), ordered by variable name;
+    `x_1 = 2, x_2 = 3` (one variable, numbered roots): the solutions {2, 3}, order-free."""
     names = [p.split("=", 1)[0].strip() if "=" in p else "" for p in parts if p]
+    if (
+        len(names) > 1
+        and all(_INDEXED.fullmatch(n) for n in names)
+        and len({n.split("_", 1)[0] for n in names}) == 1
+        and all(isinstance(a, Parsed) for a in answers)
+    ):
+        roots = tuple(dataclasses.replace(a, variable=None) for a in answers)  # type: ignore[arg-type]
+        return Collection(", ".join(parts), roots)
     if (
         len(names) > 1
         and all(_LONE_VARIABLE.fullmatch(n) for n in names)

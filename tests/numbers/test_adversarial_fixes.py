@@ -121,7 +121,7 @@ GAPS_RIGHT = [
     (r"\boxed{\tan 45^{\circ}}", 1),
     (r"$0.\overline{6}$", "2/3"),
     (r"$1.2\overline{3}$", "37/30"),
-    ("The limit is negative infinity.", r"-\infty"),
+    ("The answer is negative infinity.", r"-\infty"),
     ("log2(32)", 5),
     ("x + y = 4", "y = 4 - x"),
     ("2y = 4x + 2", "y = 2x + 1"),
