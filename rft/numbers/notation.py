@@ -236,6 +236,48 @@ _UNIT_ALIASES: dict[str, tuple[str, ...]] = {
 UNITS: dict[str, str] = {
     alias: unit for unit, aliases in _UNIT_ALIASES.items() for alias in aliases
 }
+_SCALES: dict[str, tuple[str, Fraction]] = {
+    "mm": ("length", Fraction(1, 1000)),
+    "cm": ("length", Fraction(1, 100)),
+    "m": ("length", Fraction(1)),
+    "km": ("length", Fraction(1000)),
+    "in": ("length", Fraction(254, 10000)),
+    "ft": ("length", Fraction(3048, 10000)),
+    "yd": ("length", Fraction(9144, 10000)),
+    "mi": ("length", Fraction(1609344, 1000)),
+    "mg": ("mass", Fraction(1, 1000)),
+    "g": ("mass", Fraction(1)),
+    "kg": ("mass", Fraction(1000)),
+    "ms": ("time", Fraction(1, 1000)),
+    "s": ("time", Fraction(1)),
+    "min": ("time", Fraction(60)),
+    "h": ("time", Fraction(3600)),
+    "day": ("time", Fraction(86400)),
+    "week": ("time", Fraction(604800)),
+    "ml": ("volume", Fraction(1, 1000)),
+    "l": ("volume", Fraction(1)),
+    "dollar": ("money", Fraction(1)),
+    "cent": ("money", Fraction(1, 100)),
+}
+"""Exact factors between units of one dimension (SI definitions); months, years, tons,
+pounds and gallons vary by convention, so they convert to nothing."""
+
+
+def unit_scale(unit: str) -> tuple[str, Fraction] | None:
+    """(dimension, factor to its base unit) of a canonical unit: `cm^2` -> ("length^2", 1/10000).
+
+    None for a unit without an exact conversion (`year`) or a compound one (`km/h`).
+    """
+    base, _, power = unit.partition("^")
+    found = _SCALES.get(base)
+    if found is None or (power and not power.isdigit()):
+        return None
+    n = int(power or 1)
+    if n == 3 and found[0] == "length":
+        return "volume", found[1] ** 3 * 1000  # 1 m^3 = 1000 l
+    return (f"{found[0]}^{n}" if n != 1 else found[0]), found[1] ** n
+
+
 _POWERS = {"square": "^2", "sq": "^2", "cubic": "^3", "cu": "^3"}
 _UNIT_POWER = re.compile(r"\^\{?(\d)\}?$")
 
