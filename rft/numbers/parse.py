@@ -357,7 +357,7 @@ _UNIT_WORD = re.compile(r"[A-Za-z]+(?:\^\{?\d\}?)?|/")
 _SPACE_BEFORE_POWER = re.compile(r"\s+\^")
 _UNIT_SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])")
 _KEEP_WORDS = frozenset({"pi", "sqrt", "infinity", "oo", "e"} | FUNCTION_NAMES)
-_SINGLE_LETTER_UNITS = frozenset("mgslh")
+_SINGLE_LETTER_UNITS = frozenset("mgslhL")
 
 
 def _split_unit(text: str) -> tuple[str, str | None, bool]:

@@ -128,6 +128,8 @@ GAPS_RIGHT = [
     ("250 cm", "2.5 m"),
     ("2 hours", "120 minutes"),
     ("1500 g", "1.5 kg"),
+    ("2500 mL", "2.5 L"),
+    ("2.5 litres", "2.5 L"),
 ]
 GAPS_WRONG = [
     ("The result is 2 2/5.", 2),
@@ -142,6 +144,7 @@ GAPS_WRONG = [
     ("250 mm", "2.5 m"),
     ("2 hours", "2 minutes"),
     ("12 cm", "12 kg"),
+    ("2.5 mL", "2.5 L"),
 ]
 
 
