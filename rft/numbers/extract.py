@@ -1,11 +1,13 @@
 """Which part of a model's output is its answer.
 
 `auto` takes, in order: every `\\boxed{}`/`\\fbox{}` (several that disagree are `Ambiguous`,
-never a guess); the last `<answer>…</answer>`; the span after the last explicit marker
+never a guess, and so is a box that an explicit marker after it contradicts: `\\boxed{18}`
+... "The answer is 32."); the last `<answer>…</answer>`; the span after the last explicit marker
 ("the answer is", "Final answer:", "Answer:", "Result:", "####"), read from its start so a
 later check or remark ("Check: 14 / 2 = 7", "Confidence: 95%", "42, not 24") never
 overrides it; the whole text when it is short and parses; the last `$…$` math segment when
-no digit follows it; the last number, skipping numbers negated ("not 24") or in a trailing
+no digit follows it; the last line when it is an answer on its own (no prose: "we get:\\n\\n
+7 1/2"); the last number, skipping numbers negated ("not 24") or in a trailing
 check or confidence note.
 
 A marked answer that looks structured (brackets, commas, `\\pm`, "or", an inequality) but
