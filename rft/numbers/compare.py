@@ -17,7 +17,8 @@ The tolerance rule (the defaults of `Tolerances`):
   for 0.5, `20%` for 20 and for 0.2, but `0.2%` fails for 0.2 (it is 0.002). Two known
   units of one dimension convert exactly (`120 mm` is `12 cm`; length, area, volume, mass,
   time, money); units of different dimensions, or without an exact factor (`year`, `gallon`),
-  never pass; an answer without a unit is read in the reference's.
+  never pass; an answer without a unit is read in the reference's. Degrees and radians
+  convert (within the tolerance, through pi): `\\frac{\\pi}{3}` or `1.047 rad` for `60^\\circ`.
 
 Structures: a set or several solutions pass when each side's items all match the other's
 (order-free); intervals, tuples and vectors when the brackets are the same and the items
@@ -34,7 +35,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from rft.numbers.evaluate import Real, to_mpf
+from rft.numbers.evaluate import MP, Real, to_mpf
 from rft.numbers.notation import unit_scale
 from rft.numbers.parse import Parsed
 from rft.numbers.structures import Answer, Bracketed, Collection, Equation, Union
@@ -101,6 +102,8 @@ def _hundredth(x: Real) -> Real:
 
 def score_scalar(a: Parsed, r: Parsed, tol: Tolerances) -> float:
     """One number or expression against one."""
+    if "deg" in (a.unit, r.unit) and (angle := _angle_in(a, r)) is not None:
+        a = angle
     if a.unit is not None and r.unit is not None and a.unit != r.unit:
         a = _converted(a, r.unit)
         if a is None:
@@ -133,6 +136,22 @@ def _converted(a: Parsed, unit: str) -> Parsed | None:
     else:
         value = to_mpf(a.value) * to_mpf(factor)
     return dataclasses.replace(a, value=value, unit=unit)
+
+
+def _in_radians(p: Parsed) -> bool:
+    return p.unit == "rad" or (p.unit is None and "pi" in p.text)
+
+
+def _angle_in(a: Parsed, r: Parsed) -> Parsed | None:
+    """`a` in the angle unit of `r` when one side is in degrees and the other in radians
+    (`rad`, or a value written with pi: `\\frac{\\pi}{3}` for `60^\\circ`), else None."""
+    if a.value is None or isinstance(a.value, float) or a.unit == r.unit:
+        return None
+    if r.unit == "deg" and _in_radians(a):
+        return dataclasses.replace(a, value=to_mpf(a.value) * 180 / MP.pi, unit="deg")
+    if a.unit == "deg" and _in_radians(r):
+        return dataclasses.replace(a, value=to_mpf(a.value) * MP.pi / 180, unit=r.unit)
+    return None
 
 
 def _as_equation(p: Parsed) -> Equation | None:

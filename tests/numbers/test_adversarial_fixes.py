@@ -130,6 +130,9 @@ GAPS_RIGHT = [
     ("1500 g", "1.5 kg"),
     ("2500 mL", "2.5 L"),
     ("2.5 litres", "2.5 L"),
+    (r"$\frac{\pi}{3}$", r"60^\circ"),
+    ("1.5 rad", r"\frac{270}{\pi} degrees"),
+    (r"$30^\circ$", r"\frac{\pi}{6}"),
 ]
 GAPS_WRONG = [
     ("The result is 2 2/5.", 2),
@@ -145,6 +148,9 @@ GAPS_WRONG = [
     ("2 hours", "2 minutes"),
     ("12 cm", "12 kg"),
     ("2.5 mL", "2.5 L"),
+    (r"$\frac{\pi}{3}$", r"30^\circ"),
+    ("60", r"\frac{\pi}{3}"),
+    ("1.5 rad", r"1.5^\circ"),
 ]
 
 
