@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from rft.numbers.evaluate import INFINITY, TooLarge
+from rft.numbers.evaluate import INFINITY, TooLarge, to_mpf
 from rft.numbers.notation import normalize
 from rft.numbers.parse import Parsed, ParseError, parse_expression, parse_scalar, plain
 
@@ -85,6 +86,8 @@ _EMPTY = re.compile(
 _REALS = re.compile(
     r"\\mathbb\s*\{?R\}?|\\R|(?:all\s+)?real\s+numbers|\(-\\infty,\s*\\infty\)", re.IGNORECASE
 )
+_REALS_MINUS = re.compile(r"(?:\\mathbb\s*\{?R\}?|\\R)\s*\\setminus\s*(\S.*)")
+_NOT_EQUAL = re.compile(r"[A-Za-z]\s*\\ne(?![A-Za-z])\s*(\S.*)")
 _MEMBER = re.compile(r"[A-Za-z]\s*\\in(?![A-Za-z])\s*")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _BRACKET = re.compile(r"[()\[\]{}]")
@@ -217,6 +220,10 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
         return Collection(text, ())
     if _REALS.fullmatch(text):
         return Bracketed(text, "(", ")", (Parsed("-oo", -INFINITY), Parsed("oo", INFINITY)))
+    if (minus := _REALS_MINUS.fullmatch(text)) is not None:
+        return _complement(_structure(minus[1], symbolic))  # `\\mathbb{R} \\setminus [1, 3]`
+    if (unequal := _NOT_EQUAL.fullmatch(text)) is not None:
+        return _complement(_structure(unequal[1], symbolic))  # `x \\ne 0`
     if (member := _MEMBER.match(text)) is not None:
         return _structure(text[member.end() :], symbolic)  # `x \in [1, 3]`
     if len(unions := _top_level_split(text, _UNION)) > 1:
@@ -269,6 +276,26 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
             return Equation(text, lhs, rhs)
         return None
     return parse_scalar(text, symbolic)
+
+
+def _complement(removed: Answer | None) -> Union | None:
+    """The reals without `removed` (points, or one interval) as a union of intervals."""
+    lo, hi = Parsed("-oo", -INFINITY), Parsed("oo", INFINITY)
+    if isinstance(removed, Bracketed) and len(removed.items) == 2 and removed.open in "([":
+        a, b = removed.items
+        left = Bracketed("", "(", ")" if removed.open == "[" else "]", (lo, a))
+        right = Bracketed("", "(" if removed.close == "]" else "[", ")", (b, hi))
+        return Union(removed.text, (left, right))
+    points = removed.items if isinstance(removed, Collection) else (removed,)
+    if not points or not all(
+        isinstance(p, Parsed) and p.value is not None and not isinstance(p.value, float)
+        for p in points
+    ):
+        return None
+    ordered = sorted(points, key=lambda p: to_mpf(p.value))  # type: ignore[union-attr]
+    ends = [lo, *ordered, hi]
+    parts = tuple(Bracketed("", "(", ")", (x, y)) for x, y in itertools.pairwise(ends))  # type: ignore[arg-type]
+    return Union(removed.text if removed is not None else "", parts)  # type: ignore[union-attr]
 
 
 def _assignment(parts: list[str], answers: list[Answer | None]) -> Bracketed | Collection | None:

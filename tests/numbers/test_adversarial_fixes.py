@@ -133,6 +133,10 @@ GAPS_RIGHT = [
     (r"$\frac{\pi}{3}$", r"60^\circ"),
     ("1.5 rad", r"\frac{270}{\pi} degrees"),
     (r"$30^\circ$", r"\frac{\pi}{6}"),
+    (r"\boxed{\mathbb{R} \setminus [-1, 5]}", r"(-\infty, -1) \cup (5, \infty)"),
+    (r"$\mathbb{R} \setminus (0, 2)$", r"(-\infty, 0] \cup [2, \infty)"),
+    (r"$\mathbb{R} \setminus \{7\}$", r"(-\infty, 7) \cup (7, \infty)"),
+    (r"\boxed{x \neq -3}", r"(-\infty, -3) \cup (-3, \infty)"),
 ]
 GAPS_WRONG = [
     ("The result is 2 2/5.", 2),
@@ -151,6 +155,11 @@ GAPS_WRONG = [
     (r"$\frac{\pi}{3}$", r"30^\circ"),
     ("60", r"\frac{\pi}{3}"),
     ("1.5 rad", r"1.5^\circ"),
+    (r"\boxed{\mathbb{R} \setminus [-1, 5]}", r"(-\infty, -1] \cup [5, \infty)"),
+    (r"$\mathbb{R} \setminus (0, 2)$", r"(-\infty, 0) \cup (2, \infty)"),
+    (r"$\mathbb{R} \setminus \{7\}$", r"(-\infty, -7) \cup (-7, \infty)"),
+    (r"\boxed{x \neq -3}", r"(-\infty, 3) \cup (3, \infty)"),
+    (r"\boxed{x \neq -3}", "-3"),
 ]
 
 
