@@ -3,12 +3,15 @@
 `parse_answer` reads one candidate answer (a boxed content, the text after "the answer is",
 a short whole output) into one of:
 
-- `Parsed`: one number or expression (`x = 3` counts as 3: a lone variable on the left);
+- `Parsed`: one number or expression (`x = 3` counts as 3: a lone variable on the left,
+  kept in `variable` so `y = 3` does not answer `x = 3`);
 - `Bracketed`: `(1, 3)`, `[1, 3)`, `(2, 3, 4)`: an interval, tuple or vector; brackets and
   order matter (an open interval and an ordered pair are written alike and compare alike);
 - `Collection`: order-free: a set `\\{1, 2\\}`, several solutions (`2 and 3`, `x = 2 or
-  x = -2`, `2, 3`), `\\pm 2`, the empty set (`\\emptyset`, "no solution");
-- `Union`: `(-\\infty, 1) \\cup (2, \\infty)`, order-free;
+  x = -2`, `2, 3`, `x_1 = 2, x_2 = 3`), `\\pm 2`/`\\mp 2`, the empty set (`\\emptyset`,
+  "no solution");
+- `Union`: `(-\\infty, 1) \\cup (2, \\infty)`, order-free; complements are unions too
+  (`\\mathbb{R} \\setminus [1, 2]`, `\\mathbb{R} \\setminus \\{0\\}`, `x \\ne 0`);
 - `Equation`: `x^2 = 9` (the left side is not a lone variable): never equal to a value.
 
 Inequalities are intervals: `x > 2` is `(2, \\infty)`, `-1 \\le x < 3` is `[-1, 3)`.
