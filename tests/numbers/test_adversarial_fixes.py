@@ -171,3 +171,21 @@ def test_notation_gaps_pass(output: str, reference: object) -> None:
 @pytest.mark.parametrize(("output", "reference"), GAPS_WRONG)
 def test_notation_gaps_never_pass_a_wrong_answer(output: str, reference: object) -> None:
     assert score_of(output, reference) == 0.0
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "0.\\overline{" + "9" * 5000 + "}",
+        "\\mathbb{R} \\setminus " * 3000,
+        "x \\ne " * 5000,
+        "\\sin^" * 5000 + "2(x)",
+        "\\boxed{1} The answer is 2. " * 2000,
+        "\\$" + "9" * 5000,
+        "45" + "^\\circ" * 5000,
+        "log2(" * 5000,
+    ],
+)
+def test_pathological_new_notation_scores_zero(output: str) -> None:
+    result = grade([output], ["1"])
+    assert result.scores.tolist() == [0.0]
