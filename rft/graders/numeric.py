@@ -127,7 +127,7 @@ class NumericGrader(Grader):
                 answer.text,
                 (
                     ErrorFlag.sample_parse_error,
-                    f"several boxed answers disagree: {shown}",
+                    f"several final answers (boxes, markers) disagree: {shown}",
                 ),
             )
         if isinstance(answer, Parsed) and answer.error is not None:

@@ -1,11 +1,13 @@
 """Which part of a model's output is its answer.
 
 `auto` takes, in order: every `\\boxed{}`/`\\fbox{}` (several that disagree are `Ambiguous`,
-never a guess); the last `<answer>…</answer>`; the span after the last explicit marker
+never a guess, and so is a box that an explicit marker after it contradicts: `\\boxed{18}`
+... "The answer is 32."); the last `<answer>…</answer>`; the span after the last explicit marker
 ("the answer is", "Final answer:", "Answer:", "Result:", "####"), read from its start so a
 later check or remark ("Check: 14 / 2 = 7", "Confidence: 95%", "42, not 24") never
 overrides it; the whole text when it is short and parses; the last `$…$` math segment when
-no digit follows it; the last number, skipping numbers negated ("not 24") or in a trailing
+no digit follows it; the last line when it is an answer on its own (no prose: "we get:\\n\\n
+7 1/2"); the last number, skipping numbers negated ("not 24") or in a trailing
 check or confidence note.
 
 A marked answer that looks structured (brackets, commas, `\\pm`, "or", an inequality) but
@@ -83,7 +85,7 @@ _MAX_SPAN = 400
 """Characters after a marker that can hold its answer."""
 _MATH_SEGMENT = re.compile(r"\$\$?([^$]+)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _DIGIT = re.compile(r"\d")
-_SENTENCE_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|\.(?=\s)|\n|;\s|!(?=\s|$)|\?")
+_SENTENCE_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|\.(?=\s)|\n|;\s|!(?=\s|$)(?!\s*[=+*/^-])|\?")
 _SPAN_CUT = re.compile(
     r",\s+(?=[A-Za-z]{2,})|\s+(?:because|since|as|which|where|for|from|so|but|not|rather|"
     r"instead|with|when|if|check|confidence)\b|\s+\(|\s+-\s",
@@ -350,6 +352,24 @@ def _extract_cached(text: str, mode: Extract, symbolic: bool) -> Answer | Ambigu
     return _extract(text, mode, symbolic)
 
 
+def _marked_after_box(text: str, box: str, symbolic: bool) -> Answer | None:
+    """An explicit final-answer marker after the last box (`\\boxed{18} The answer is 32.`)."""
+    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    found = text.find(box, start)
+    tail = text[found + len(box) :] if found >= 0 else ""
+    if not _DIGIT.search(tail):
+        return None
+    marked = _marked(tail, symbolic)
+    return None if marked is UNREADABLE else marked  # type: ignore[return-value]
+
+
+def _agree(a: Answer, b: Answer | None) -> bool:
+    """Whether two readings of the final answer say the same (a unit on one side only is fine)."""
+    if isinstance(a, Parsed) and isinstance(b, Parsed) and (a.unit is None or b.unit is None):
+        a, b = dataclasses.replace(a, unit=None), dataclasses.replace(b, unit=None)
+    return same_structure_key(a) == same_structure_key(b)
+
+
 def _plain_number(text: str) -> Parsed | None:
     try:
         return plain(text.strip())
@@ -376,14 +396,15 @@ def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | N
         boxes = boxed_contents(text)
         if boxes:
             answers = [_within(b, symbolic) for b in boxes]
-            if len(boxes) == 1:
-                return answers[0]
             keys = {
                 same_structure_key(a) if a is not None else ("text", b.strip())
                 for a, b in zip(answers, boxes, strict=True)
             }
             if len(keys) > 1:
                 return Ambiguous(text[-80:], tuple(boxes))
+            later = _marked_after_box(text, boxes[-1], symbolic) if mode == "auto" else None
+            if later is not None and not _agree(later, answers[-1]):
+                return Ambiguous(text[-80:], (boxes[-1], later.text))  # box vs marker
             return answers[-1]
         if mode == "boxed":
             return None
@@ -411,7 +432,19 @@ def _extract(text: str, mode: Extract, symbolic: bool) -> Answer | Ambiguous | N
             found = _within(" , ".join(contents), symbolic)
             if found is not None:
                 return found
+    if (last_line := _last_line(text, symbolic)) is not None:
+        return last_line  # `After simplifying, we get:\n\n7 1/2`: the final line, read whole
     return last_number(_without_trailing_check(text), symbolic)
+
+
+def _last_line(text: str, symbolic: bool) -> Answer | None:
+    """The output's last line when it is an answer on its own (no prose), else None."""
+    stripped = text.rstrip()
+    cut = stripped.rfind("\n")
+    line = stripped[cut + 1 :].strip()
+    if cut < 0 or not line or len(line) > WHOLE_TEXT_MAX_CHARS or _is_prose(line):
+        return None
+    return parse_answer(line, symbolic)
 
 
 def parse_reference(value: object, symbolic: bool = True) -> Answer | Ambiguous | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁽⁾ⁿ", "0123456789-+()n")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₋₊", "0123456789-+")
@@ -56,7 +57,7 @@ _UNICODE = str.maketrans(
         "⁄": "/",
         "π": " pi ",
         "√": "sqrt",
-        "°": "",
+        "°": r"^\circ ",
         "∞": r"\infty ",
         "∅": r"\emptyset ",
         "±": r"\pm ",
@@ -79,9 +80,28 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _TEXT_MACRO = re.compile(
     r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|operatorname)\s*\{([^{}]*)\}"
 )
+
+
+def _repeating(match: re.Match[str]) -> str:
+    """`1.2\\overline{3}` as the exact fraction it denotes: `(37/30)`."""
+    whole, fixed, cycle = match.group(1) or "0", match.group(2), match.group(3)
+    head = int(whole + fixed)  # the number without its cycle, scaled by 10^len(fixed)
+    value = Fraction(int(whole + fixed + cycle) - head, 10 ** len(fixed) * (10 ** len(cycle) - 1))
+    return f"({value.numerator}/{value.denominator})"
+
+
 _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
+        # currency and angle signs next to a number become unit words (`\$15` -> `15 dollar`),
+        # so they differ from another unit (`15 cents`, `45 radians`); elsewhere they drop.
+        (r"\\\$\s*(\d[\d,]*(?:\.\d+)?)", r"\1 dollar "),
+        # `\cos 60^\circ` is the cosine of 60 degrees (pi/3), not of 60 radians
+        (
+            r"\\(sin|cos|tan|cot|sec|csc)\s*(\()?\s*(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?",
+            r"\\\1\2(\3*pi/180)",
+        ),
+        (r"(\d)\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\degree(?![A-Za-z]))", r"\1 deg "),
         (r"\\\$", ""),
         (r"\$", ""),
         (r"\\[()\[\]]", " "),
@@ -92,8 +112,12 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\{,\}", ","),
         (r"\\%", "%"),
         (r"\^\s*\{?\s*\\circ\s*\}?", ""),
+        (r"(?<![\d.])(\d*)\.(\d*)\\(?:overline|bar)\s*\{(\d+)\}", _repeating),
         (r"\\[dt]frac", r"\\frac"),
         (r"\\[dt]binom", r"\\binom"),
+        # `{n \choose k}` (TeX's infix binomial) is `\binom{n}{k}`
+        (r"(?<!\\)\{\s*([^{}]+?)\s*\\choose(?![A-Za-z])\s*([^{}]+?)\s*\}", r"\\binom{\1}{\2}"),
+        (r"(?<!\w)(\w+)\s*\\choose(?![A-Za-z])\s*(\w+)", r"\\binom{\1}{\2}"),
         (r"\\(frac|binom)\s*(\d)\s*(\d)", r"\\\1{\2}{\3}"),
         (r"\\sqrt\s*(\d)", r"\\sqrt{\1}"),
         (r"\\(?:cdot|times|ast)(?![A-Za-z])", "*"),
@@ -110,10 +134,12 @@ _LATEX_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\\(?:infin|infinity)(?![A-Za-z])", r"\\infty"),
     )
 )
+_NEGATIVE_INFINITY = re.compile(r"\bnegative\s+(?:infinity|\\infty)\b", re.IGNORECASE)
+_LOG_BASE_NAME = re.compile(r"(?<![A-Za-z\\])log(\d+)(?=\s*\()")
 _MIXED = re.compile(
-    r"(?<![\d.^_*/])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}|(?<![\d.^_*/])(\d+) +(\d+)/(\d+)(?![\d.])"
+    r"(?<![\d.^_*/])(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}|(?<![\d.^_*/])(\d+) +(\d+)/(\d+)(?!\d|\.\d)"
 )
-_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d,/]| *\\frac)")
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,_^])\d{1,3}(?: \d{3})+(?![\d,/]| *\\frac)")
 
 
 def _mixed(match: re.Match[str]) -> str:
@@ -162,6 +188,9 @@ def normalize(text: str) -> str:
             text = pattern.sub(replacement, text)
     if "**" in text:
         text = text.replace("**", "^")
+    if "negative" in text or "log" in text:
+        text = _NEGATIVE_INFINITY.sub("-infinity", text)
+        text = _LOG_BASE_NAME.sub(r"\\log_{\1}", text)  # `log2(8)`: the base-2 logarithm
     if " " in text or "\\frac" in text:
         text = _MIXED.sub(_mixed, text)
         text = _SPACED_THOUSANDS.sub(lambda m: m.group().replace(" ", ""), text)
@@ -207,6 +236,48 @@ _UNIT_ALIASES: dict[str, tuple[str, ...]] = {
 UNITS: dict[str, str] = {
     alias: unit for unit, aliases in _UNIT_ALIASES.items() for alias in aliases
 }
+_SCALES: dict[str, tuple[str, Fraction]] = {
+    "mm": ("length", Fraction(1, 1000)),
+    "cm": ("length", Fraction(1, 100)),
+    "m": ("length", Fraction(1)),
+    "km": ("length", Fraction(1000)),
+    "in": ("length", Fraction(254, 10000)),
+    "ft": ("length", Fraction(3048, 10000)),
+    "yd": ("length", Fraction(9144, 10000)),
+    "mi": ("length", Fraction(1609344, 1000)),
+    "mg": ("mass", Fraction(1, 1000)),
+    "g": ("mass", Fraction(1)),
+    "kg": ("mass", Fraction(1000)),
+    "ms": ("time", Fraction(1, 1000)),
+    "s": ("time", Fraction(1)),
+    "min": ("time", Fraction(60)),
+    "h": ("time", Fraction(3600)),
+    "day": ("time", Fraction(86400)),
+    "week": ("time", Fraction(604800)),
+    "ml": ("volume", Fraction(1, 1000)),
+    "l": ("volume", Fraction(1)),
+    "dollar": ("money", Fraction(1)),
+    "cent": ("money", Fraction(1, 100)),
+}
+"""Exact factors between units of one dimension (SI definitions); months, years, tons,
+pounds and gallons vary by convention, so they convert to nothing."""
+
+
+def unit_scale(unit: str) -> tuple[str, Fraction] | None:
+    """(dimension, factor to its base unit) of a canonical unit: `cm^2` -> ("length^2", 1/10000).
+
+    None for a unit without an exact conversion (`year`) or a compound one (`km/h`).
+    """
+    base, _, power = unit.partition("^")
+    found = _SCALES.get(base)
+    if found is None or (power and not power.isdigit()):
+        return None
+    n = int(power or 1)
+    if n == 3 and found[0] == "length":
+        return "volume", found[1] ** 3 * 1000  # 1 m^3 = 1000 l
+    return (f"{found[0]}^{n}" if n != 1 else found[0]), found[1] ** n
+
+
 _POWERS = {"square": "^2", "sq": "^2", "cubic": "^3", "cu": "^3"}
 _UNIT_POWER = re.compile(r"\^\{?(\d)\}?$")
 

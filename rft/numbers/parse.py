@@ -72,7 +72,8 @@ class Parsed:
     came from float arithmetic), or ±inf; `expression` is the normalized text of an
     expression with free symbols (`value` is None then). `percent` marks `p%` (value p);
     `unit` is the canonical unit of trailing words (`12 cm` -> `cm`) when it is a known one.
-    `error` says why a value could not be computed (beyond 10^±10000).
+    `error` says why a value could not be computed (beyond 10^±10000). `variable` is the
+    lone variable an equation assigned the value to (`x = 5` -> `x`), else None.
     """
 
     text: str
@@ -81,6 +82,7 @@ class Parsed:
     percent: bool = False
     unit: str | None = None
     error: str | None = None
+    variable: str | None = None
 
 
 def plain(text: str) -> Parsed | None:
@@ -297,6 +299,12 @@ class _Parser:
                 self.i += 1
                 base = self.group()
             return ("log", self.argument(), base)
+        if self.peek() == ("op", "^"):  # `\sin^2 x` is (sin x)^2
+            self.i += 1
+            exponent = self.group()
+            if exponent[0] == "neg":  # `\sin^{-1}` is arcsin, not 1/sin: refuse, never misread
+                raise ParseError(f"inverse function notation {name}^-1")
+            return ("pow", ("call", name, self.argument()), exponent)
         return ("call", name, self.argument())
 
     def atom(self) -> Node:
@@ -349,7 +357,7 @@ _UNIT_WORD = re.compile(r"[A-Za-z]+(?:\^\{?\d\}?)?|/")
 _SPACE_BEFORE_POWER = re.compile(r"\s+\^")
 _UNIT_SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])")
 _KEEP_WORDS = frozenset({"pi", "sqrt", "infinity", "oo", "e"} | FUNCTION_NAMES)
-_SINGLE_LETTER_UNITS = frozenset("mgslh")
+_SINGLE_LETTER_UNITS = frozenset("mgslhL")
 
 
 def _split_unit(text: str) -> tuple[str, str | None, bool]:

@@ -3,12 +3,15 @@
 `parse_answer` reads one candidate answer (a boxed content, the text after "the answer is",
 a short whole output) into one of:
 
-- `Parsed`: one number or expression (`x = 3` counts as 3: a lone variable on the left);
+- `Parsed`: one number or expression (`x = 3` counts as 3: a lone variable on the left,
+  kept in `variable` so `y = 3` does not answer `x = 3`);
 - `Bracketed`: `(1, 3)`, `[1, 3)`, `(2, 3, 4)`: an interval, tuple or vector; brackets and
   order matter (an open interval and an ordered pair are written alike and compare alike);
 - `Collection`: order-free: a set `\\{1, 2\\}`, several solutions (`2 and 3`, `x = 2 or
-  x = -2`, `2, 3`), `\\pm 2`, the empty set (`\\emptyset`, "no solution");
-- `Union`: `(-\\infty, 1) \\cup (2, \\infty)`, order-free;
+  x = -2`, `2, 3`, `x_1 = 2, x_2 = 3`), `\\pm 2`/`\\mp 2`, the empty set (`\\emptyset`,
+  "no solution");
+- `Union`: `(-\\infty, 1) \\cup (2, \\infty)`, order-free; complements are unions too
+  (`\\mathbb{R} \\setminus [1, 2]`, `\\mathbb{R} \\setminus \\{0\\}`, `x \\ne 0`);
 - `Equation`: `x^2 = 9` (the left side is not a lone variable): never equal to a value.
 
 Inequalities are intervals: `x > 2` is `(2, \\infty)`, `-1 \\le x < 3` is `[-1, 3)`.
@@ -17,12 +20,14 @@ A text that looks structured but does not parse is no answer (None), never its l
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from rft.numbers.evaluate import INFINITY, TooLarge
+from rft.numbers.evaluate import INFINITY, TooLarge, to_mpf
 from rft.numbers.notation import normalize
 from rft.numbers.parse import Parsed, ParseError, parse_expression, parse_scalar, plain
 
@@ -84,6 +89,8 @@ _EMPTY = re.compile(
 _REALS = re.compile(
     r"\\mathbb\s*\{?R\}?|\\R|(?:all\s+)?real\s+numbers|\(-\\infty,\s*\\infty\)", re.IGNORECASE
 )
+_REALS_MINUS = re.compile(r"(?:\\mathbb\s*\{?R\}?|\\R)\s*\\setminus\s*(\S.*)")
+_NOT_EQUAL = re.compile(r"[A-Za-z]\s*\\ne(?![A-Za-z])\s*(\S.*)")
 _MEMBER = re.compile(r"[A-Za-z]\s*\\in(?![A-Za-z])\s*")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _BRACKET = re.compile(r"[()\[\]{}]")
@@ -95,7 +102,8 @@ _LIST_SEPARATOR = re.compile(
 _UNION = re.compile(r"\\cup(?![A-Za-z])|\s+U\s+")
 _INEQUALITY = re.compile(r"\\le(?![A-Za-z])|\\ge(?![A-Za-z])|<=?|>=?")
 _RELATION = re.compile(r"\\approx(?![A-Za-z])|\\equiv(?![A-Za-z])|=")
-_PLUS_MINUS = re.compile(r"\\[pm]m(?![A-Za-z])|\+-|\+/-")
+_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![A-Za-z])|\+-|\+/-")
+_INDEXED = re.compile(r"[A-Za-z]_\{?\d+\}?")
 _LONE_VARIABLE = re.compile(r"[A-Za-z](?:_\{?\w+\}?)?(?:\([A-Za-z]\))?")
 _STRUCTURE_HINT = re.compile(
     r"\\cup|\\pm|\\mp|\\le|\\ge|[<>,;{}\[\]]|\b(?:and|or)\b|=|\\emptyset", re.IGNORECASE
@@ -150,8 +158,9 @@ def _value(text: str, symbolic: bool) -> Parsed | None:
     parts = _top_level_split(text, _RELATION)
     if len(parts) == 1:
         return parse_scalar(text, symbolic)
-    if _LONE_VARIABLE.fullmatch(parts[0].strip()):
-        return parse_scalar(parts[-1], symbolic)
+    if _LONE_VARIABLE.fullmatch(name := parts[0].strip()):
+        value = parse_scalar(parts[-1], symbolic)
+        return None if value is None else dataclasses.replace(value, variable=name)
     values = [parse_scalar(p, symbolic) for p in parts]
     if all(v is not None and v.value is not None for v in values):
         return values[-1]  # `48 + 24 = 72`: a computation ending in its result
@@ -214,6 +223,10 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
         return Collection(text, ())
     if _REALS.fullmatch(text):
         return Bracketed(text, "(", ")", (Parsed("-oo", -INFINITY), Parsed("oo", INFINITY)))
+    if (minus := _REALS_MINUS.fullmatch(text)) is not None:
+        return _complement(_structure(minus[1], symbolic))  # `\\mathbb{R} \\setminus [1, 3]`
+    if (unequal := _NOT_EQUAL.fullmatch(text)) is not None:
+        return _complement(_structure(unequal[1], symbolic))  # `x \\ne 0`
     if (member := _MEMBER.match(text)) is not None:
         return _structure(text[member.end() :], symbolic)  # `x \in [1, 3]`
     if len(unions := _top_level_split(text, _UNION)) > 1:
@@ -268,9 +281,38 @@ def _structure(norm: str, symbolic: bool) -> Answer | None:
     return parse_scalar(text, symbolic)
 
 
-def _assignment(parts: list[str], answers: list[Answer | None]) -> Bracketed | None:
-    """`x = 2, y = 3` (distinct variables): the tuple (2, 3), ordered by variable name."""
+def _complement(removed: Answer | None) -> Union | None:
+    """The reals without `removed` (points, or one interval) as a union of intervals."""
+    lo, hi = Parsed("-oo", -INFINITY), Parsed("oo", INFINITY)
+    if isinstance(removed, Bracketed) and len(removed.items) == 2 and removed.open in "([":
+        a, b = removed.items
+        left = Bracketed("", "(", ")" if removed.open == "[" else "]", (lo, a))
+        right = Bracketed("", "(" if removed.close == "]" else "[", ")", (b, hi))
+        return Union(removed.text, (left, right))
+    points = removed.items if isinstance(removed, Collection) else (removed,)
+    if not points or not all(
+        isinstance(p, Parsed) and p.value is not None and not isinstance(p.value, float)
+        for p in points
+    ):
+        return None
+    ordered = sorted(points, key=lambda p: to_mpf(p.value))  # type: ignore[union-attr]
+    ends = [lo, *ordered, hi]
+    parts = tuple(Bracketed("", "(", ")", (x, y)) for x, y in itertools.pairwise(ends))  # type: ignore[arg-type]
+    return Union(removed.text if removed is not None else "", parts)  # type: ignore[union-attr]
+
+
+def _assignment(parts: list[str], answers: list[Answer | None]) -> Bracketed | Collection | None:
+    """`x = 2, y = 3` (distinct variables): the tuple (2, 3), ordered by variable name;
+    `x_1 = 2, x_2 = 3` (one variable, numbered roots): the solutions {2, 3}, order-free."""
     names = [p.split("=", 1)[0].strip() if "=" in p else "" for p in parts if p]
+    if (
+        len(names) > 1
+        and all(_INDEXED.fullmatch(n) for n in names)
+        and len({n.split("_", 1)[0] for n in names}) == 1
+        and all(isinstance(a, Parsed) for a in answers)
+    ):
+        roots = tuple(dataclasses.replace(a, variable=None) for a in answers)  # type: ignore[arg-type]
+        return Collection(", ".join(parts), roots)
     if (
         len(names) > 1
         and all(_LONE_VARIABLE.fullmatch(n) for n in names)

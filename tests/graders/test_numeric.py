@@ -116,12 +116,10 @@ def test_wrong_or_unreadable_answers_score_zero_without_flag(
 
 
 def test_percentages_equal_the_number_and_the_fraction() -> None:
-    # Against a plain number `50%` is both 50 and 0.5 (math-verify's rule); against a
-    # percentage it is 50 only (`20%` is not `0.2%`).
-    assert (
-        scores(["50%", "50%", r"50\%", "0.5", "50", "0.5%"], [50, 0.5, 0.5, "50%", "50%", 0.5])
-        == [1.0] * 6
-    )
+    # Against a plain number g, `p%` is p/100, and also p when |g| > 1 (a "what percent"
+    # reference written 50); against a percentage it is p only (`20%` is not `0.2%`).
+    assert scores(["50%", "50%", r"50\%", "0.5", "50"], [50, 0.5, 0.5, "50%", "50%"]) == [1.0] * 5
+    assert scores(["0.5%", "0.5", "1%"], [0.5, "0.5%", 1]) == [0.0, 0.0, 0.0]
     assert scores(["50%", "5%"], [5, 0.05 * 100]) == [0.0, 1.0]
     assert scores(["20%", "0.2%", "20 percent", "0.2"], ["0.2%", "20%", "20%", "20%"]) == [
         0.0,

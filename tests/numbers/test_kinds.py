@@ -442,7 +442,8 @@ REALISTIC = [
     ("The answer is 50%", "0.5", 1),
     ("The answer is 0.5%", "50%", 0),
     ("It takes 3 hours.", "3 hours", 1),
-    ("It takes 180 minutes.", "3 hours", 0),
+    ("It takes 180 minutes.", "3 hours", 1),  # units of one dimension convert exactly
+    ("It takes 180 seconds.", "3 hours", 0),
     ("The length is 12 mm", "12 cm", 0),
     ("The answer is 12 cm.", "12", 1),
     ("$\\sqrt{2}/2$", "\\frac{\\sqrt{2}}{2}", 1),
