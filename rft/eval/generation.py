@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rft.errors import ConfigError
+from rft.integrations.models import load_model
 from rft.train.generation import generate_completions
 
 Prompt = str | Sequence[Mapping[str, Any]]
@@ -80,18 +81,18 @@ def _generate_transformers(
     seed: int,
 ) -> list[list[Generation]]:
     import torch  # the `train` extra: imported only when a model generates
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     # The same batched generation `rft train` validates with: prompts are rendered exactly as
     # TRL renders them in training, so an eval here matches what the model was trained on.
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(model_path))
-        model = AutoModelForCausalLM.from_pretrained(str(model_path), dtype="auto")
+        # A LoRA adapter folder (a `peft:` run's best/ or final/) loads with its base model.
+        model, tokenizer = load_model(model_path, dtype="auto")
     except OSError as exc:
         raise ConfigError(
             f"cannot load model {str(model_path)!r}: {exc}",
-            hint="pass a folder written by save_pretrained (a checkpoint of `rft train`)",
+            hint="pass a folder written by save_pretrained or a LoRA adapter folder (a "
+            "checkpoint of `rft train`)",
         ) from None
     model.to("cuda" if torch.cuda.is_available() else "cpu")
     texts = generate_completions(

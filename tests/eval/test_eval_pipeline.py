@@ -162,6 +162,62 @@ def test_eval_cli_samples_k_answers_from_a_tiny_model(task) -> None:
     assert (out / "report.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
+def test_eval_cli_loads_a_lora_adapter_folder(task) -> None:
+    """`rft eval --model` on a `peft:` run's adapter folder: base + adapter, no merge needed."""
+    pytest.importorskip("peft")
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from rft.train.tiny_model import build_tiny_model, corpus_from_jsonl
+
+    base = task["dir"] / "tiny"
+    texts = [*corpus_from_jsonl([task["data"]]), "<answer></answer>"]
+    build_tiny_model(texts, base, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64)
+    lora = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(base),
+        LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj", "down_proj", "up_proj"]),
+    )
+    with torch.no_grad():  # a non-zero B matrix, so the adapter changes the model's output
+        for name, weight in lora.named_parameters():
+            if "lora_B" in name:
+                weight.fill_(3.0)
+    adapter = task["dir"] / "adapter"
+    lora.save_pretrained(adapter)
+    (adapter / "config.json").unlink(missing_ok=True)
+    assert (adapter / "adapter_config.json").is_file()
+    for tok_file in [*base.glob("tokenizer*"), *base.glob("special_tokens_map.json")]:
+        (adapter / tok_file.name).write_bytes(tok_file.read_bytes())  # as rft train saves it
+
+    outs = {}
+    for name, model in (("base", base), ("adapter", adapter)):
+        out = task["dir"] / f"eval-{name}"
+        args = [
+            "eval",
+            "--model",
+            str(model),
+            "--data",
+            str(task["data"]),
+            "--grader",
+            str(task["bundle"]),
+            "--max-new-tokens",
+            "6",
+            "--samples",
+            "1",
+            "--temperature",
+            "0",
+            "--out",
+            str(out),
+            "--no-report",
+        ]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        outs[name] = pd.read_parquet(out / "samples.parquet")["output_text"].tolist()
+    assert len(outs["adapter"]) == 6
+    assert outs["adapter"] != outs["base"]  # the adapter was applied, not silently dropped
+
+
 def test_evaluate_alone_writes_the_table_and_no_report(task) -> None:
     items = read_jsonl(task["data"])
     outputs = task["dir"] / "answers.jsonl"
