@@ -19,10 +19,10 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from rft.errors import ConfigError, Location, did_you_mean
+from rft.errors import ConfigError, Location
+from rft.loading import load_yaml_located, read_text, validation_errors
 
 Method = Literal["grpo", "rloo", "ppo"]
 
@@ -199,39 +199,9 @@ class JobConfig(_Strict):
         return out
 
 
-def _line_map(text: str) -> dict[tuple[str, ...], int]:
-    """(key path) -> 1-based line of every mapping key in a YAML document."""
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = (*path, str(key.value))
-                lines[child] = key.start_mark.line + 1
-                walk(value, child)
-
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return lines
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def _fields_of(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = JobConfig
-    for part in loc[:-1]:
-        annotation = model.model_fields.get(str(part))
-        target = getattr(annotation, "annotation", None) if annotation else None
-        if isinstance(target, type) and issubclass(target, BaseModel):
-            model = target
-        else:
-            return []
-    return list(model.model_fields)
-
-
-def parse_job(data: Any, *, file: str | None = None, text: str | None = None) -> JobConfig:
+def parse_job(
+    data: Any, *, file: str | None = None, lines: dict[tuple[str | int, ...], int] | None = None
+) -> JobConfig:
     """Validate a job mapping; raises one ConfigError listing every problem with its line."""
     if not isinstance(data, dict):
         raise ConfigError(
@@ -242,41 +212,20 @@ def parse_job(data: Any, *, file: str | None = None, text: str | None = None) ->
     try:
         return JobConfig.model_validate(data)
     except ValidationError as exc:
-        lines = _line_map(text) if text else {}
-        problems: list[str] = []
-        first: Location | None = None
-        for err in exc.errors():
-            loc = tuple(str(p) for p in err["loc"])
-            line = None
-            for end in range(len(loc), -1, -1):
-                line = lines.get(loc[:end])
-                if line is not None:
-                    break
-            where = Location(file=file, line=line, field=loc)
-            first = first or where
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown field `{loc[-1]}`"
-                hint = did_you_mean(loc[-1], _fields_of(loc))
-                if hint:
-                    msg += f" ({hint})"
-            elif err["type"] == "missing":
-                msg = f"missing required field `{loc[-1]}`"
-            elif "input" in err and err["type"] != "value_error":
-                msg += f" (got {err['input']!r})"
-            problems.append(f"{where}: {msg}")
-        if len(problems) == 1:
-            raise ConfigError(problems[0].split(": ", 1)[1], first) from None
-        raise ConfigError(
-            f"{len(problems)} problems in the job file:\n  " + "\n  ".join(problems), None
-        ) from None
+        errors = validation_errors(exc, data, lines or {}, file, root=JobConfig, error=ConfigError)
+        if len(errors) == 1:
+            raise errors[0] from None
+        listing = "\n  ".join(str(e) for e in errors)
+        raise ConfigError(f"{len(errors)} problems in the job file:\n  {listing}", None) from None
 
 
 def field_line(path: str | Path, field: tuple[str, ...]) -> int | None:
     """The 1-based line of `field` (a key path) in the YAML file `path`, or of its nearest parent."""
     try:
-        lines = _line_map(Path(path).read_text(encoding="utf-8"))
-    except OSError:
+        _, lines = load_yaml_located(
+            read_text(path, error=ConfigError, what="job"), error=ConfigError
+        )
+    except (OSError, ConfigError):
         return None
     for end in range(len(field), 0, -1):
         if field[:end] in lines:
@@ -287,18 +236,9 @@ def field_line(path: str | Path, field: tuple[str, ...]) -> int | None:
 def load_job(path: str | Path) -> JobConfig:
     """Read and validate a job YAML file; relative paths are resolved against its folder."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"no such job file: {path}", hint="pass the path of a job YAML file")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            Location(file=str(path), line=mark.line + 1 if mark else None),
-        ) from None
-    job = parse_job(data, file=str(path), text=text).resolve_paths(path.parent.resolve())
+    text = read_text(path, error=ConfigError, what="job")
+    data, lines = load_yaml_located(text, file=str(path), error=ConfigError)
+    job = parse_job(data, file=str(path), lines=lines).resolve_paths(path.parent.resolve())
     job._source = path
     return job
 

@@ -29,7 +29,7 @@ import yaml
 
 import rft
 from rft.errors import BundleErrors, ConfigError, LocatedError, Location, did_you_mean
-from rft.loading import load_bundle
+from rft.loading import load_bundle, load_yaml_located, read_text
 from rft.train.config import Hyperparameters, JobConfig, parse_job
 
 TOP_LEVEL_FIELDS = (
@@ -146,7 +146,7 @@ class _Reader:
                 f"no such OpenAI job file: {self.path}",
                 hint="pass the JSON body of your fine-tuning job create request",
             )
-        text = self.path.read_text(encoding="utf-8")
+        text = read_text(self.path, error=ConfigError, what="OpenAI job")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -155,7 +155,9 @@ class _Reader:
                 Location(str(self.path), exc.lineno),
                 hint="fix the JSON syntax (a trailing comma or a missing quote is the usual cause)",
             ) from None
-        self.lines = _line_map(text)
+        # One line map for every file rft reads (bounded: depth, size, aliases).
+        _, lines = load_yaml_located(text, file=str(self.path), error=ConfigError, is_json=True)
+        self.lines = {tuple(str(part) for part in key): line for key, line in lines.items()}
         if not isinstance(data, dict):
             raise ConfigError(
                 f"an OpenAI job body must be a JSON object, got {type(data).__name__}",
@@ -163,29 +165,6 @@ class _Reader:
                 hint='start with {"model": ..., "training_file": ..., "method": {...}}',
             )
         return data
-
-
-def _line_map(text: str) -> dict[tuple[str, ...], int]:
-    """(key path) -> 1-based line of every object key (JSON parses as YAML here)."""
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = (*path, str(key.value))
-                lines[child] = key.start_mark.line + 1
-                walk(value, child)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, value in enumerate(node.value):
-                walk(value, (*path, str(i)))
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
-    if root is not None:
-        walk(root, ())
-    return lines
 
 
 def read_openai_job(

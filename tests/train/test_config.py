@@ -61,7 +61,7 @@ def test_missing_required_field(tmp_path: Path) -> None:
 def test_not_yaml(tmp_path: Path) -> None:
     job_file = tmp_path / "job.yaml"
     job_file.write_text("model: [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match=r"job.yaml:2: invalid YAML"):
         load_job(job_file)
 
 
