@@ -149,6 +149,12 @@ class _Reader:
         text = read_text(self.path, error=ConfigError, what="OpenAI job")
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise ConfigError(
+                "the JSON nests too deeply to read",
+                Location(str(self.path), 1),
+                hint="an OpenAI job body is a few levels deep; this file is not one",
+            ) from None
         except json.JSONDecodeError as exc:
             raise ConfigError(
                 f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",

@@ -144,3 +144,29 @@ def test_a_directory_given_to_graders_test_is_located(tmp_path: Path) -> None:
     proc = run_cli("graders", "test", str(tmp_path), cwd=tmp_path)
     assert proc.returncode == 2
     assert "is a directory, not a bundle file" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        (
+            "job.yaml",
+            BILLION_LAUGHS.replace("type: string_check\n", "model: m\n"),
+            "expands to more than",
+        ),
+        ("job.yaml", "model: " + "[" * 10_000 + "]" * 10_000 + "\n", "job.yaml"),
+        (
+            "openai.json",
+            '{"model": "m", "method": ' + "[" * 10_000 + "]" * 10_000 + "}",
+            "openai.json",
+        ),
+    ],
+    ids=["job_billion_laughs", "job_deep_yaml", "openai_job_deep_json"],
+)
+def test_hostile_job_files_exit_2_located(tmp_path: Path, name: str, text: str, says: str) -> None:
+    """Train job YAML and OpenAI job JSON go through the same bounded reader as bundles."""
+    (tmp_path / name).write_text(text)
+    done = run_cli("train", name, "--check", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert says in done.stderr and f"{name}:" in done.stderr
+    assert "Traceback" not in done.stderr
