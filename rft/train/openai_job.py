@@ -118,8 +118,8 @@ def is_openai_job(path: str | Path) -> bool:
     if path.suffix.lower() != ".json" or not path.is_file():
         return False
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = json.loads(read_text(path, error=ConfigError, what="job"))  # bounded in size
+    except (json.JSONDecodeError, RecursionError):
         return True
     return isinstance(data, dict) and ("method" in data or "training_file" in data)
 
