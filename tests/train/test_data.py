@@ -104,5 +104,6 @@ def test_cli_reports_bad_job(tmp_path: Path) -> None:
         [sys.executable, "-m", "rft.cli.main", "train", str(job)], capture_output=True, text=True
     )
     assert result.returncode == 2
-    assert "unknown field `seeed` (did you mean `seed`?)" in result.stderr
+    assert "job.yaml:5, field `hyperparameters.seeed`: unknown field" in result.stderr
+    assert "did you mean `seed`?" in result.stderr
     assert "Traceback" not in result.stderr
