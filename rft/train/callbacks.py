@@ -60,6 +60,8 @@ class RftCallback(TrainerCallback):
         start_step: the step the trainer starts from (PPO restarts its own counter at 0).
         on_progress: called after each step with (step, record) for the display.
         save_extra: called with (checkpoint folder) after the trainer saved one (PPO's value model).
+        is_main: False in the processes of a multi-process run that are not the main one: they
+            train and checkpoint (the trainer saves once), but write no records and no `best/`.
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class RftCallback(TrainerCallback):
         start_step: int | None = None,
         on_progress: Callable[[int, dict[str, Any]], None] | None = None,
         save_extra: Callable[[Path], None] | None = None,
+        is_main: bool = True,
     ) -> None:
         self.policy = policy
         self.tokenizer = tokenizer
@@ -94,6 +97,7 @@ class RftCallback(TrainerCallback):
         self.start_step = start_step
         self.on_progress = on_progress
         self.save_extra = save_extra
+        self.is_main = is_main
         self.interrupted = False
         self._mark = time.perf_counter()
         self._logs: dict[int, dict[str, Any]] = {}
@@ -148,8 +152,9 @@ class RftCallback(TrainerCallback):
         self._flush(step)
         self.stats.reset()
         if step % self.eval_interval == 0 or step >= self.total_steps or self.interrupted:
-            if step % self.eval_interval == 0 or step >= self.total_steps:
+            if self.is_main and (step % self.eval_interval == 0 or step >= self.total_steps):
                 self.run_eval(step)
+            # Every process is asked to save: the trainer's save is collective, it writes once.
             control.should_save = True
         if self.interrupted:
             control.should_training_stop = True
@@ -159,7 +164,7 @@ class RftCallback(TrainerCallback):
 
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if self.save_extra is not None and checkpoint.is_dir():
+        if self.save_extra is not None and self.is_main and checkpoint.is_dir():
             self.save_extra(checkpoint)
         if self.interrupted:
             raise TrainingInterrupted(state.global_step)
@@ -171,8 +176,10 @@ class RftCallback(TrainerCallback):
         if step not in self._logs or step not in self._timing:
             return
         logs = self._logs.pop(step)
-        record: dict[str, Any] = {"type": "train", "step": step}
         timing = self._timing.pop(step)
+        if not self.is_main:
+            return
+        record: dict[str, Any] = {"type": "train", "step": step}
         record["reward"] = timing.get("reward")
         for key, names in _LOG_KEYS.items():
             for name in names:

@@ -1,0 +1,124 @@
+"""`rft train` under `accelerate launch` with two CPU processes (gloo): one run folder, written once.
+
+`accelerate launch --multi_gpu` starts the processes with torchrun; on a machine without GPUs
+rft's trainers run on the CPU and accelerate joins them over gloo. `--cpu` is not the form:
+accelerate's CPU launcher starts one process unless MPI is set up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("trl", reason="needs the `train` extra")
+pytest.importorskip("accelerate", reason="needs the `train` extra")
+from train_helpers import write_job
+
+
+def _job(arithmetic: dict[str, Path], out: Path, steps: int) -> Path:
+    return write_job(
+        out.parent / "job.yaml",
+        model=str(arithmetic["model"]),
+        train_file=str(arithmetic["train"]),
+        valid_file=str(arithmetic["valid"]),
+        grader=str(arithmetic["grader"]),
+        method="grpo",
+        hyperparameters={
+            "max_steps": steps,
+            "eval_interval": 2,
+            "batch_size": 4,
+            "num_generations": 4,
+            "max_completion_tokens": 4,
+            "eval_samples": 20,
+        },
+        output_dir=str(out),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _launch(job: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        str(_free_port()),
+        "-m",
+        "rft.cli.main",
+        "train",
+        str(job),
+        *extra,
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run(command, capture_output=True, text=True, timeout=240, env=env)
+
+
+def _records(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+def _steps(out: Path, kind: str) -> list[int]:
+    return [r["step"] for r in _records(out) if r["type"] == kind]
+
+
+@pytest.mark.slow
+def test_two_processes_write_one_run_and_resume(
+    arithmetic: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    job = _job(arithmetic, out, steps=4)
+    first = _launch(job)
+    assert first.returncode == 0, first.stderr[-4000:]
+    # One report, from the main process; each train step and each eval logged once.
+    assert first.stdout.count("validation reward") == 1, first.stdout
+    assert _steps(out, "train") == [1, 2, 3, 4]
+    assert _steps(out, "eval") == [0, 2, 4]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "best",
+        "checkpoints",
+        "final",
+        "job.json",
+        "metrics.jsonl",
+        "summary.json",
+    ]
+    checkpoint = out / "checkpoints" / "checkpoint-4"
+    # Both processes took part (a random state each); the model and optimizer were saved once.
+    assert sorted(p.name for p in checkpoint.glob("rng_state*")) == [
+        "rng_state_0.pth",
+        "rng_state_1.pth",
+    ]
+    assert len(list(checkpoint.glob("*.safetensors"))) == 1
+    assert json.loads((out / "summary.json").read_text())["steps"] == 4
+
+    # --resume in two processes continues from checkpoint-4 to the new last step.
+    _job(arithmetic, out, steps=6)
+    resumed = _launch(job, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    assert resumed.stdout.count("resuming after step 4") == 1, resumed.stdout
+    assert _steps(out, "train") == [1, 2, 3, 4, 5, 6]
+    assert _steps(out, "eval") == [0, 2, 4, 6]
+    assert sorted(p.name for p in (out / "checkpoints").glob("checkpoint-*")) == [
+        "checkpoint-4",
+        "checkpoint-6",
+    ]
+    assert json.loads((out / "summary.json").read_text())["steps"] == 6
