@@ -62,6 +62,8 @@ class RftCallback(TrainerCallback):
         save_extra: called with (checkpoint folder) after the trainer saved one (PPO's value model).
         is_main: False in the processes of a multi-process run that are not the main one: they
             train and checkpoint (the trainer saves once), but write no records and no `best/`.
+        gather: in a multi-process run, `Processes.gather`: each step's scores of every process
+            go into the main process's `train` record (each process grades its share).
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class RftCallback(TrainerCallback):
         on_progress: Callable[[int, dict[str, Any]], None] | None = None,
         save_extra: Callable[[Path], None] | None = None,
         is_main: bool = True,
+        gather: Callable[[Any], list[Any]] | None = None,
     ) -> None:
         self.policy = policy
         self.tokenizer = tokenizer
@@ -98,6 +101,7 @@ class RftCallback(TrainerCallback):
         self.on_progress = on_progress
         self.save_extra = save_extra
         self.is_main = is_main
+        self.gather = gather
         self.interrupted = False
         self._mark = time.perf_counter()
         self._logs: dict[int, dict[str, Any]] = {}
@@ -141,6 +145,11 @@ class RftCallback(TrainerCallback):
         step = state.global_step
         now = time.perf_counter()
         total = now - self._mark
+        if self.gather is not None:
+            # Collective: every process calls on_step_end once per step, in the same order.
+            parts = self.gather(self.stats)
+            if self.is_main:
+                self.stats.absorb(parts[1:])  # parts[0] is the main process's own
         summary = self.stats.summary()
         summary["seconds"] = {
             "sampling": round(self.stats.sampling, 4),

@@ -34,6 +34,14 @@ class Processes:
     def count(self) -> int:
         return int(self.state.num_processes)
 
+    def gather(self, value: Any) -> list[Any]:
+        """`value` of every process, in process order, in every process (a collective call)."""
+        if self.count == 1:
+            return [value]
+        from accelerate.utils import gather_object  # heavy: imports torch
+
+        return list(gather_object([value]))
+
     def wait(self) -> None:
         """Block until every process reaches this point (a no-op in a one-process run)."""
         self.state.wait_for_everyone()

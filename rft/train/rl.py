@@ -91,6 +91,7 @@ def train_rl(
         start_step=start_step if job.method == "ppo" else None,
         on_progress=on_progress,
         is_main=procs.is_main,
+        gather=procs.gather if procs.count > 1 else None,
     )
     if procs.is_main and start_step == 0:
         evals = (r for r in metrics.read() if r.get("type") == "eval")
@@ -117,6 +118,7 @@ def train_rl(
             steps,
             layout.checkpoints,
             [callback],
+            processes=procs.count,
         )
     else:
         trainer = _build_ppo(

@@ -27,6 +27,7 @@ from rft.train.data import TrainData, check_data, render_targets, warmup_rows
 from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
 from rft.train.processes import Processes
+from rft.train.trainers import completions_per_process
 from rft.train.trl_config import RFT_OWNED, check_method, check_passthrough, config_record
 
 
@@ -163,6 +164,8 @@ def run(
     layout = RunLayout(job.output_dir)
     metrics = MetricsLog(layout.metrics)
     procs = Processes(job)
+    if job.method != "ppo":
+        completions_per_process(job, procs.count)  # an uneven split stops before any write
     if not resume and layout.has_run():
         raise ConfigError(
             f"{layout.root} already holds a run",

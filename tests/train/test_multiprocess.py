@@ -20,6 +20,10 @@ pytest.importorskip("trl", reason="needs the `train` extra")
 pytest.importorskip("accelerate", reason="needs the `train` extra")
 from train_helpers import write_job
 
+from rft.errors import ConfigError
+from rft.train.config import load_job
+from rft.train.trainers import completions_per_process
+
 
 def _job(arithmetic: dict[str, Path], out: Path, steps: int) -> Path:
     return write_job(
@@ -109,6 +113,9 @@ def test_two_processes_write_one_run_and_resume(
     ]
     assert len(list(checkpoint.glob("*.safetensors"))) == 1
     assert json.loads((out / "summary.json").read_text())["steps"] == 4
+    # A step is still 4 prompts x 4 completions in all: 8 completions in each process.
+    trl = json.loads((out / "job.json").read_text())["trl"]["grpo"]
+    assert trl["per_device_train_batch_size"] == 8
 
     # --resume in two processes continues from checkpoint-4 to the new last step.
     _job(arithmetic, out, steps=6)
@@ -122,3 +129,17 @@ def test_two_processes_write_one_run_and_resume(
         "checkpoint-6",
     ]
     assert json.loads((out / "summary.json").read_text())["steps"] == 6
+
+
+def test_a_step_that_cannot_be_split_across_the_processes_is_refused(
+    arithmetic: dict[str, Path], tmp_path: Path
+) -> None:
+    path = _job(arithmetic, tmp_path / "run", steps=4)
+    path.write_text(path.read_text().replace("batch_size: 4", "batch_size: 3"))
+    job = load_job(path)
+    assert completions_per_process(job, 3) == 4
+    with pytest.raises(ConfigError) as caught:
+        completions_per_process(job, 5)
+    text = str(caught.value)
+    assert "3 prompts x 4 completions per step cannot be split evenly across 5 processes" in text
+    assert "batch_size" in text and str(path) in text
