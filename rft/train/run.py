@@ -304,7 +304,9 @@ def _warmup(
     if procs.is_main:
         shutil.rmtree(layout.warmup, ignore_errors=True)
     procs.wait()
-    trainer = build_sft_trainer(job, model, tokenizer, rows, targets, layout.warmup / "trainer")
+    trainer = build_sft_trainer(
+        job, model, tokenizer, rows, targets, layout.warmup / "trainer", procs.count
+    )
     trainer.add_callback(_LogWarmup())
     trainer.add_callback(_Budget())
     drop_printer(trainer)

@@ -147,8 +147,13 @@ def build_sft_trainer(
     rows: list[dict[str, Any]],
     targets: list[str],
     out: Path,
+    processes: int = 1,
 ) -> Any:
-    """SFT on (prompt, rendered target) pairs; loss on the target tokens only."""
+    """SFT on (prompt, rendered target) pairs; loss on the target tokens only.
+
+    A step has `warmup.batch_size` rows in all, shared by the `processes` of `accelerate
+    launch` (rounded up to a multiple of them).
+    """
     from trl import SFTConfig, SFTTrainer
 
     from datasets import Dataset
@@ -168,7 +173,7 @@ def build_sft_trainer(
     owned = owned_args(job, out, rate)
     owned.update(
         num_train_epochs=w.n_epochs,
-        per_device_train_batch_size=w.batch_size,
+        per_device_train_batch_size=-(-w.batch_size // processes),
         logging_steps=max(1, math.ceil(len(records) / w.batch_size)),  # about once per epoch
     )
     defaults = default_args(job) | {

@@ -33,6 +33,8 @@ def _job(arithmetic: dict[str, Path], out: Path, steps: int) -> Path:
         valid_file=str(arithmetic["valid"]),
         grader=str(arithmetic["grader"]),
         method="grpo",
+        # The warm-up trains in both processes too: 32 rows of 8 a step is 4 steps, one log.
+        warmup={"n_epochs": 1, "batch_size": 8, "max_rows": 32},
         hyperparameters={
             "max_steps": steps,
             "eval_interval": 2,
@@ -97,6 +99,9 @@ def test_two_processes_write_one_run_and_resume(
     assert first.stdout.count("validation reward") == 1, first.stdout
     assert _steps(out, "train") == [1, 2, 3, 4]
     assert _steps(out, "eval") == [0, 2, 4]
+    assert [(r["type"], r["step"]) for r in _records(out) if r["type"] == "warmup"] == [
+        ("warmup", 4)
+    ]
     assert sorted(p.name for p in out.iterdir()) == [
         "best",
         "checkpoints",
@@ -104,7 +109,9 @@ def test_two_processes_write_one_run_and_resume(
         "job.json",
         "metrics.jsonl",
         "summary.json",
+        "warmup",
     ]
+    assert (out / "warmup" / "rft_warmup_done.json").is_file()
     checkpoint = out / "checkpoints" / "checkpoint-4"
     # Both processes took part (a random state each); the model and optimizer were saved once.
     assert sorted(p.name for p in checkpoint.glob("rng_state*")) == [
@@ -116,6 +123,10 @@ def test_two_processes_write_one_run_and_resume(
     # A step is still 4 prompts x 4 completions in all: 8 completions in each process.
     trl = json.loads((out / "job.json").read_text())["trl"]["grpo"]
     assert trl["per_device_train_batch_size"] == 8
+    assert (
+        json.loads((out / "job.json").read_text())["trl"]["warmup"]["per_device_train_batch_size"]
+        == 4
+    )
 
     # --resume in two processes continues from checkpoint-4 to the new last step.
     _job(arithmetic, out, steps=6)
