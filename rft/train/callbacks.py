@@ -103,6 +103,8 @@ class RftCallback(TrainerCallback):
         self.is_main = is_main
         self.gather = gather
         self.interrupted = False
+        self.stopping = False
+        """Decided once per step (by every process together): stop after this step's save."""
         self._mark = time.perf_counter()
         self._logs: dict[int, dict[str, Any]] = {}
         self._timing: dict[int, dict[str, Any]] = {}
@@ -145,11 +147,15 @@ class RftCallback(TrainerCallback):
         step = state.global_step
         now = time.perf_counter()
         total = now - self._mark
+        stop = self.interrupted
         if self.gather is not None:
-            # Collective: every process calls on_step_end once per step, in the same order.
-            parts = self.gather(self.stats)
+            # Collective: every process calls on_step_end once per step, in the same order. A
+            # Ctrl-C reaches the processes at different moments: all stop if any was asked to.
+            parts = self.gather((self.stats, stop))
+            stop = any(flag for _, flag in parts)
             if self.is_main:
-                self.stats.absorb(parts[1:])  # parts[0] is the main process's own
+                self.stats.absorb([stats for stats, _ in parts[1:]])  # [0]: the main's own
+        self.stopping = stop
         summary = self.stats.summary()
         summary["seconds"] = {
             "sampling": round(self.stats.sampling, 4),
@@ -160,12 +166,12 @@ class RftCallback(TrainerCallback):
         self._timing[step] = summary
         self._flush(step)
         self.stats.reset()
-        if step % self.eval_interval == 0 or step >= self.total_steps or self.interrupted:
+        if step % self.eval_interval == 0 or step >= self.total_steps or self.stopping:
             if self.is_main and (step % self.eval_interval == 0 or step >= self.total_steps):
                 self.run_eval(step)
             # Every process is asked to save: the trainer's save is collective, it writes once.
             control.should_save = True
-        if self.interrupted:
+        if self.stopping:
             control.should_training_stop = True
         # Eval time is not part of the next step's timing.
         self.stats.reset()
@@ -175,7 +181,7 @@ class RftCallback(TrainerCallback):
         checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if self.save_extra is not None and self.is_main and checkpoint.is_dir():
             self.save_extra(checkpoint)
-        if self.interrupted:
+        if self.stopping:
             raise TrainingInterrupted(state.global_step)
 
     # -- helpers ---------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,9 @@ from rft.train.config import load_job
 from rft.train.trainers import completions_per_process
 
 
-def _job(arithmetic: dict[str, Path], out: Path, steps: int) -> Path:
+def _job(
+    arithmetic: dict[str, Path], out: Path, steps: int, eval_interval: int = 2, warmup: bool = True
+) -> Path:
     return write_job(
         out.parent / "job.yaml",
         model=str(arithmetic["model"]),
@@ -34,10 +38,10 @@ def _job(arithmetic: dict[str, Path], out: Path, steps: int) -> Path:
         grader=str(arithmetic["grader"]),
         method="grpo",
         # The warm-up trains in both processes too: 32 rows of 8 a step is 4 steps, one log.
-        warmup={"n_epochs": 1, "batch_size": 8, "max_rows": 32},
+        warmup={"n_epochs": 1 if warmup else 0, "batch_size": 8, "max_rows": 32},
         hyperparameters={
             "max_steps": steps,
-            "eval_interval": 2,
+            "eval_interval": eval_interval,
             "batch_size": 4,
             "num_generations": 4,
             "max_completion_tokens": 4,
@@ -53,8 +57,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _launch(job: Path, *extra: str) -> subprocess.CompletedProcess:
-    command = [
+def _command(job: Path, *extra: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "accelerate.commands.launch",
@@ -75,8 +79,15 @@ def _launch(job: Path, *extra: str) -> subprocess.CompletedProcess:
         str(job),
         *extra,
     ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    return subprocess.run(command, capture_output=True, text=True, timeout=240, env=env)
+
+
+_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+
+
+def _launch(job: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        _command(job, *extra), capture_output=True, text=True, timeout=240, env=_ENV
+    )
 
 
 def _records(out: Path) -> list[dict]:
@@ -154,3 +165,45 @@ def test_a_step_that_cannot_be_split_across_the_processes_is_refused(
     text = str(caught.value)
     assert "3 prompts x 4 completions per step cannot be split evenly across 5 processes" in text
     assert "batch_size" in text and str(path) in text
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_both_processes_at_one_checkpoint(
+    arithmetic: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    job = _job(arithmetic, out, steps=30, eval_interval=10, warmup=False)
+    # A terminal's Ctrl-C: SIGINT to the launcher's process group; torchrun starts each process
+    # in a session of its own and forwards the signal to them.
+    proc = subprocess.Popen(
+        _command(job),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_ENV,
+        start_new_session=True,
+    )
+    deadline = time.time() + 180
+    while not (out / "metrics.jsonl").exists() or max(_steps(out, "train"), default=0) < 3:
+        assert time.time() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    stopped = max(_steps(out, "train"))
+    assert 3 <= stopped < 30, stderr[-4000:]
+    # Both processes stopped after the same step, and saved it (before: only the evals' steps).
+    saved_steps = sorted(int(p.name[11:]) for p in (out / "checkpoints").glob("checkpoint-*"))
+    assert saved_steps[-1] == stopped, (saved_steps, stderr[-4000:])
+    assert all(step % 10 == 0 for step in saved_steps[:-1])
+    saved = out / "checkpoints" / f"checkpoint-{stopped}"
+    assert sorted(p.name for p in saved.glob("rng_state*")) == [
+        "rng_state_0.pth",
+        "rng_state_1.pth",
+    ]
+    assert not (out / "final").exists()
+
+    resumed = _launch(job, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    assert resumed.stdout.count(f"resuming after step {stopped}") == 1, resumed.stdout
+    assert _steps(out, "train") == list(range(1, 31))
+    assert _steps(out, "eval") == [0, 10, 20, 30]
