@@ -28,7 +28,12 @@ from rft.train.trainers import completions_per_process
 
 
 def _job(
-    arithmetic: dict[str, Path], out: Path, steps: int, eval_interval: int = 2, warmup: bool = True
+    arithmetic: dict[str, Path],
+    out: Path,
+    steps: int,
+    eval_interval: int = 2,
+    warmup: bool = True,
+    method: str = "grpo",
 ) -> Path:
     return write_job(
         out.parent / "job.yaml",
@@ -36,7 +41,7 @@ def _job(
         train_file=str(arithmetic["train"]),
         valid_file=str(arithmetic["valid"]),
         grader=str(arithmetic["grader"]),
-        method="grpo",
+        method=method,
         # The warm-up trains in both processes too: 32 rows of 8 a step is 4 steps, one log.
         warmup={"n_epochs": 1 if warmup else 0, "batch_size": 8, "max_rows": 32},
         hyperparameters={
@@ -99,11 +104,12 @@ def _steps(out: Path, kind: str) -> list[int]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("method", ["grpo", "rloo"])
 def test_two_processes_write_one_run_and_resume(
-    arithmetic: dict[str, Path], tmp_path: Path
+    arithmetic: dict[str, Path], tmp_path: Path, method: str
 ) -> None:
     out = tmp_path / "run"
-    job = _job(arithmetic, out, steps=4)
+    job = _job(arithmetic, out, steps=4, method=method)
     first = _launch(job)
     assert first.returncode == 0, first.stderr[-4000:]
     # One report, from the main process; each train step and each eval logged once.
@@ -132,7 +138,7 @@ def test_two_processes_write_one_run_and_resume(
     assert len(list(checkpoint.glob("*.safetensors"))) == 1
     assert json.loads((out / "summary.json").read_text())["steps"] == 4
     # A step is still 4 prompts x 4 completions in all: 8 completions in each process.
-    trl = json.loads((out / "job.json").read_text())["trl"]["grpo"]
+    trl = json.loads((out / "job.json").read_text())["trl"][method]
     assert trl["per_device_train_batch_size"] == 8
     assert (
         json.loads((out / "job.json").read_text())["trl"]["warmup"]["per_device_train_batch_size"]
@@ -140,7 +146,7 @@ def test_two_processes_write_one_run_and_resume(
     )
 
     # --resume in two processes continues from checkpoint-4 to the new last step.
-    _job(arithmetic, out, steps=6)
+    _job(arithmetic, out, steps=6, method=method)
     resumed = _launch(job, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-4000:]
     assert resumed.stdout.count("resuming after step 4") == 1, resumed.stdout
