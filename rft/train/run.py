@@ -281,7 +281,13 @@ def _warmup(
         """Stop SFT once `warmup.max_seconds` of wall-clock time are spent."""
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
-            if budget is not None and time.perf_counter() - start >= budget:
+            if budget is None:
+                return
+            spent = time.perf_counter() - start >= budget
+            if procs.count > 1:
+                # Each process keeps its own clock: all stop at the step where any ran out.
+                spent = any(procs.gather(spent))
+            if spent:
                 control.should_training_stop = True
 
     class _LogWarmup(TrainerCallback):

@@ -32,8 +32,8 @@ def _job(
     out: Path,
     steps: int,
     eval_interval: int = 2,
-    warmup: bool = True,
     method: str = "grpo",
+    warmup: dict | None = None,
 ) -> Path:
     return write_job(
         out.parent / "job.yaml",
@@ -43,7 +43,7 @@ def _job(
         grader=str(arithmetic["grader"]),
         method=method,
         # The warm-up trains in both processes too: 32 rows of 8 a step is 4 steps, one log.
-        warmup={"n_epochs": 1 if warmup else 0, "batch_size": 8, "max_rows": 32},
+        warmup=warmup or {"n_epochs": 1, "batch_size": 8, "max_rows": 32},
         hyperparameters={
             "max_steps": steps,
             "eval_interval": eval_interval,
@@ -178,7 +178,10 @@ def test_ctrl_c_stops_both_processes_at_one_checkpoint(
     arithmetic: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    job = _job(arithmetic, out, steps=30, eval_interval=10, warmup=False)
+    # The warm-up's time budget runs out at a different moment in each process's clock: they
+    # must still stop SFT at the same step (else the run hangs).
+    warmup = {"n_epochs": 100, "batch_size": 8, "max_rows": 64, "max_seconds": 1}
+    job = _job(arithmetic, out, steps=30, eval_interval=10, warmup=warmup)
     # A terminal's Ctrl-C: SIGINT to the launcher's process group; torchrun starts each process
     # in a session of its own and forwards the signal to them.
     proc = subprocess.Popen(
@@ -207,6 +210,7 @@ def test_ctrl_c_stops_both_processes_at_one_checkpoint(
         "rng_state_1.pth",
     ]
     assert not (out / "final").exists()
+    assert (out / "warmup" / "rft_warmup_done.json").is_file()
 
     resumed = _launch(job, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-4000:]
