@@ -217,7 +217,7 @@ def test_ctrl_c_stops_both_processes_at_one_checkpoint(
     assert 3 <= stopped < 30, stderr[-4000:]
     # Both processes stopped after the same step, and saved it (before: only the evals' steps).
     saved_steps = sorted(int(p.name[11:]) for p in (out / "checkpoints").glob("checkpoint-*"))
-    assert saved_steps[-1] == stopped, (saved_steps, stderr[-4000:])
+    assert saved_steps and saved_steps[-1] == stopped, (saved_steps, stderr[-4000:])
     assert all(step % 10 == 0 for step in saved_steps[:-1])
     saved = out / "checkpoints" / f"checkpoint-{stopped}"
     assert sorted(p.name for p in saved.glob("rng_state*")) == [
