@@ -48,6 +48,11 @@ def _run(job: Path | JobConfig, resume: bool) -> None:
     with progress:
         summary = run(job, resume=resume, progress=progress, console=console)
 
+    if not summary.main_process:  # one report per run: the main process prints it
+        if summary.interrupted:
+            raise typer.Exit(130)
+        return
+
     def fmt(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 

@@ -60,6 +60,10 @@ class RftCallback(TrainerCallback):
         start_step: the step the trainer starts from (PPO restarts its own counter at 0).
         on_progress: called after each step with (step, record) for the display.
         save_extra: called with (checkpoint folder) after the trainer saved one (PPO's value model).
+        is_main: False in the processes of a multi-process run that are not the main one: they
+            train and checkpoint (the trainer saves once), but write no records and no `best/`.
+        gather: in a multi-process run, `Processes.gather`: each step's scores of every process
+            go into the main process's `train` record (each process grades its share).
     """
 
     def __init__(
@@ -79,6 +83,8 @@ class RftCallback(TrainerCallback):
         start_step: int | None = None,
         on_progress: Callable[[int, dict[str, Any]], None] | None = None,
         save_extra: Callable[[Path], None] | None = None,
+        is_main: bool = True,
+        gather: Callable[[Any], list[Any]] | None = None,
     ) -> None:
         self.policy = policy
         self.tokenizer = tokenizer
@@ -94,7 +100,11 @@ class RftCallback(TrainerCallback):
         self.start_step = start_step
         self.on_progress = on_progress
         self.save_extra = save_extra
+        self.is_main = is_main
+        self.gather = gather
         self.interrupted = False
+        self.stopping = False
+        """Decided once per step (by every process together): stop after this step's save."""
         self._mark = time.perf_counter()
         self._logs: dict[int, dict[str, Any]] = {}
         self._timing: dict[int, dict[str, Any]] = {}
@@ -137,6 +147,15 @@ class RftCallback(TrainerCallback):
         step = state.global_step
         now = time.perf_counter()
         total = now - self._mark
+        stop = self.interrupted
+        if self.gather is not None:
+            # Collective: every process calls on_step_end once per step, in the same order. A
+            # Ctrl-C reaches the processes at different moments: all stop if any was asked to.
+            parts = self.gather((self.stats, stop))
+            stop = any(flag for _, flag in parts)
+            if self.is_main:
+                self.stats.absorb([stats for stats, _ in parts[1:]])  # [0]: the main's own
+        self.stopping = stop
         summary = self.stats.summary()
         summary["seconds"] = {
             "sampling": round(self.stats.sampling, 4),
@@ -147,11 +166,12 @@ class RftCallback(TrainerCallback):
         self._timing[step] = summary
         self._flush(step)
         self.stats.reset()
-        if step % self.eval_interval == 0 or step >= self.total_steps or self.interrupted:
-            if step % self.eval_interval == 0 or step >= self.total_steps:
+        if step % self.eval_interval == 0 or step >= self.total_steps or self.stopping:
+            if self.is_main and (step % self.eval_interval == 0 or step >= self.total_steps):
                 self.run_eval(step)
+            # Every process is asked to save: the trainer's save is collective, it writes once.
             control.should_save = True
-        if self.interrupted:
+        if self.stopping:
             control.should_training_stop = True
         # Eval time is not part of the next step's timing.
         self.stats.reset()
@@ -159,9 +179,9 @@ class RftCallback(TrainerCallback):
 
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if self.save_extra is not None and checkpoint.is_dir():
+        if self.save_extra is not None and self.is_main and checkpoint.is_dir():
             self.save_extra(checkpoint)
-        if self.interrupted:
+        if self.stopping:
             raise TrainingInterrupted(state.global_step)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -171,8 +191,10 @@ class RftCallback(TrainerCallback):
         if step not in self._logs or step not in self._timing:
             return
         logs = self._logs.pop(step)
-        record: dict[str, Any] = {"type": "train", "step": step}
         timing = self._timing.pop(step)
+        if not self.is_main:
+            return
+        record: dict[str, Any] = {"type": "train", "step": step}
         record["reward"] = timing.get("reward")
         for key, names in _LOG_KEYS.items():
             for name in names:

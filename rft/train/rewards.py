@@ -70,6 +70,20 @@ class StepStats:
             )
         return out
 
+    def absorb(self, others: Sequence[StepStats]) -> None:
+        """Add the scores other processes recorded for the same step (multi-process runs).
+
+        Their seconds are not added: the processes sample and grade at the same time.
+        """
+        for other in others:
+            self.scores += other.scores
+            self.lengths += other.lengths
+            self.all_scores += other.all_scores
+            for name, values in other.sub_scores.items():
+                self.sub_scores.setdefault(name, []).extend(values)
+            for flag, masks in other.errors.items():
+                self.errors.setdefault(flag, []).extend(masks)
+
     def reset(self) -> None:
         self.sampling = self.grading = 0.0
         self.scores.clear()

@@ -13,6 +13,7 @@ from rft.train.config import JobConfig
 from rft.train.data import TrainData, prompt_of
 from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
+from rft.train.processes import Processes
 from rft.train.rewards import GraderRewardModel, StepStats, TrainReward, time_generation
 from rft.train.trainers import build_group_trainer, build_ppo_trainer, drop_printer, rl_steps
 from rft.train.trl_config import config_record
@@ -36,8 +37,13 @@ def train_rl(
     checkpoint: tuple[int, Path] | None,
     progress: Any,
     say: Callable[..., Any],
+    procs: Processes,
 ) -> RlOutcome:
-    """Train with `job.method` from `start_model` (or from `checkpoint`), logging to `metrics`."""
+    """Train with `job.method` from `start_model` (or from `checkpoint`), logging to `metrics`.
+
+    In a multi-process run every process trains; only the main one (`procs.is_main`) evaluates
+    and writes `metrics.jsonl`, `best/` and `final/` (the trainer saves checkpoints once).
+    """
     steps = rl_steps(job, len(data.train.rows))
     hp = job.hyperparameters
     start_step = checkpoint[0] if checkpoint else 0
@@ -84,14 +90,18 @@ def train_rl(
         best_reward=read_best(layout.best) if checkpoint else None,
         start_step=start_step if job.method == "ppo" else None,
         on_progress=on_progress,
+        is_main=procs.is_main,
+        gather=procs.gather if procs.count > 1 else None,
     )
-    has_start_eval = any(r.get("type") == "eval" and r.get("step") == 0 for r in metrics.read())
-    if start_step == 0 and not has_start_eval:
-        callback.run_eval(0, phase="start")
+    if procs.is_main and start_step == 0:
+        evals = (r for r in metrics.read() if r.get("type") == "eval")
+        if not any(r.get("step") == 0 for r in evals):
+            callback.run_eval(0, phase="start")
     if steps == 0:
         # Warm-up only: the evaluated start model is the final model (and `best/`).
         say("max_steps is 0: no RL, the start model is the final model")
-        _save_final(policy, tokenizer, layout)
+        if procs.is_main:
+            _save_final(policy, tokenizer, layout)
         return RlOutcome(last_step=0, interrupted=False)
     if start_step >= steps:
         say(f"nothing left to do: the run already reached step {start_step} of {steps}")
@@ -108,6 +118,7 @@ def train_rl(
             steps,
             layout.checkpoints,
             [callback],
+            processes=procs.count,
         )
     else:
         trainer = _build_ppo(
@@ -125,7 +136,8 @@ def train_rl(
             callback,
         )
     drop_printer(trainer)
-    layout.record_trl_config(job.method, config_record(trainer.args))
+    if procs.is_main:
+        layout.record_trl_config(job.method, config_record(trainer.args))
     if job.peft is not None:
         # The trainer wrapped the policy in a PeftModel: evaluate and save that (adapters only).
         policy = callback.policy = trainer.model
@@ -146,8 +158,10 @@ def train_rl(
         say(f"interrupted: checkpoint saved at step {exc.step}; continue with --resume")
     finally:
         callback.restore_signal_handler()
+    # The main process may still be writing the last checkpoint when another one returns.
+    procs.wait()
     last = layout.last_checkpoint()
-    if not interrupted:
+    if not interrupted and procs.is_main:
         _save_final(policy, tokenizer, layout)
     return RlOutcome(last_step=last[0] if last else start_step, interrupted=interrupted)
 

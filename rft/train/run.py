@@ -26,6 +26,8 @@ from rft.train.config import JobConfig, load_job
 from rft.train.data import TrainData, check_data, render_targets, warmup_rows
 from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
+from rft.train.processes import Processes
+from rft.train.trainers import completions_per_process
 from rft.train.trl_config import RFT_OWNED, check_method, check_passthrough, config_record
 
 
@@ -64,6 +66,8 @@ class RunSummary:
     final_dir: Path | None = None
     metrics_file: Path | None = None
     summary_file: Path | None = None
+    main_process: bool = True
+    """False in the other processes of a multi-process run: they report nothing."""
 
 
 def _as_job(job: str | Path | JobConfig, base_dir: str | Path | None) -> JobConfig:
@@ -159,19 +163,27 @@ def run(
     job, reward, data = prepared.job, prepared.reward, prepared.data
     layout = RunLayout(job.output_dir)
     metrics = MetricsLog(layout.metrics)
+    procs = Processes(job)
+    if job.method != "ppo":
+        completions_per_process(job, procs.count)  # an uneven split stops before any write
     if not resume and layout.has_run():
         raise ConfigError(
             f"{layout.root} already holds a run",
             hint="continue it with `rft train JOB --resume`, or choose another output_dir",
         )
+    # Every process has checked the folder before the main one writes into it.
+    procs.wait()
+    if not procs.is_main:  # one display: the main process's
+        console = progress = None
     say = console.print if console is not None else (lambda *a, **k: None)
     for note in prepared.notes:
         say(note)
 
     _quiet()
     _seed(job.hyperparameters.seed)
-    layout.root.mkdir(parents=True, exist_ok=True)
-    layout.job.write_text(job.model_dump_json(indent=2) + "\n")  # + `trl` once trainers exist
+    if procs.is_main:
+        layout.root.mkdir(parents=True, exist_ok=True)
+        layout.job.write_text(job.model_dump_json(indent=2) + "\n")  # + `trl` once trainers exist
     valid_rows = _valid_subset(job, data.valid.rows)
 
     # -- warm-up ---------------------------------------------------------------------------
@@ -184,11 +196,15 @@ def run(
             say(f"warm-up: reusing {layout.warmup}")
         else:
             # Nothing logged after an unfinished warm-up counts.
-            metrics.path.unlink(missing_ok=True)
-            warmup_seconds = _warmup(job, sft_rows, layout, metrics, say)
+            if procs.is_main:
+                metrics.path.unlink(missing_ok=True)
+            warmup_seconds = _warmup(job, sft_rows, layout, metrics, say, procs)
         start_model = str(layout.warmup)
     checkpoint = layout.last_checkpoint() if resume else None
-    metrics.truncate_after(checkpoint[0] if checkpoint else 0)
+    # Every process has picked the checkpoint before the main one touches the folder again.
+    procs.wait()
+    if procs.is_main:
+        metrics.truncate_after(checkpoint[0] if checkpoint else 0)
 
     # -- RL --------------------------------------------------------------------------------
     from rft.train.rl import train_rl
@@ -205,8 +221,11 @@ def run(
         checkpoint=checkpoint,
         progress=progress,
         say=say,
+        procs=procs,
     )
     rl_seconds = time.perf_counter() - start
+    # The main process's last eval and `final/` are written before anyone reads them.
+    procs.wait()
     evals = [r for r in metrics.read() if r.get("type") == "eval"]
     scored = [r for r in evals if r["reward"] is not None]
     best = max(scored, key=lambda r: r["reward"], default=None)  # the first of equal bests
@@ -226,13 +245,16 @@ def run(
         final_dir=None if outcome.interrupted else layout.final,
         metrics_file=layout.metrics,
         summary_file=layout.summary,
+        main_process=procs.is_main,
     )
-    layout.summary.write_text(
-        json.dumps(
-            {k: str(v) if isinstance(v, Path) else v for k, v in summary.__dict__.items()}, indent=2
+    if procs.is_main:
+        layout.summary.write_text(
+            json.dumps(
+                {k: str(v) if isinstance(v, Path) else v for k, v in summary.__dict__.items()},
+                indent=2,
+            )
+            + "\n"
         )
-        + "\n"
-    )
     return summary
 
 
@@ -242,8 +264,12 @@ def _warmup(
     layout: RunLayout,
     metrics: MetricsLog,
     say: Any,
+    procs: Processes,
 ) -> float:
-    """SFT the start model on the rows' rendered targets; saves `warmup/` and a done-marker."""
+    """SFT the start model on the rows' rendered targets; saves `warmup/` and a done-marker.
+
+    Every process trains (on its share of each batch); the main one logs and saves.
+    """
     from transformers import TrainerCallback
 
     from rft.train.trainers import build_sft_trainer, drop_printer
@@ -255,12 +281,18 @@ def _warmup(
         """Stop SFT once `warmup.max_seconds` of wall-clock time are spent."""
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
-            if budget is not None and time.perf_counter() - start >= budget:
+            if budget is None:
+                return
+            spent = time.perf_counter() - start >= budget
+            if procs.count > 1:
+                # Each process keeps its own clock: all stop at the step where any ran out.
+                spent = any(procs.gather(spent))
+            if spent:
                 control.should_training_stop = True
 
     class _LogWarmup(TrainerCallback):
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
-            if logs and "loss" in logs:
+            if logs and "loss" in logs and procs.is_main:
                 metrics.append(
                     {
                         "type": "warmup",
@@ -275,20 +307,28 @@ def _warmup(
     epochs = job.warmup.n_epochs
     limit = "" if budget is None else f", or {budget:g}s of wall-clock if that comes first"
     say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows{limit}")
-    shutil.rmtree(layout.warmup, ignore_errors=True)
-    trainer = build_sft_trainer(job, model, tokenizer, rows, targets, layout.warmup / "trainer")
+    if procs.is_main:
+        shutil.rmtree(layout.warmup, ignore_errors=True)
+    procs.wait()
+    trainer = build_sft_trainer(
+        job, model, tokenizer, rows, targets, layout.warmup / "trainer", procs.count
+    )
     trainer.add_callback(_LogWarmup())
     trainer.add_callback(_Budget())
     drop_printer(trainer)
-    layout.record_trl_config("warmup", config_record(trainer.args))
+    if procs.is_main:
+        layout.record_trl_config("warmup", config_record(trainer.args))
     trainer.train()
-    shutil.rmtree(layout.warmup / "trainer", ignore_errors=True)
     if job.peft is not None:
         # RL starts from full weights: the warm-up adapter is merged; RL trains a fresh one.
         model = trainer.model.merge_and_unload()
-    model.save_pretrained(layout.warmup)
-    tokenizer.save_pretrained(layout.warmup)
     seconds = time.perf_counter() - start
-    layout.mark_warmup_done(seconds)
+    if procs.is_main:
+        shutil.rmtree(layout.warmup / "trainer", ignore_errors=True)
+        model.save_pretrained(layout.warmup)
+        tokenizer.save_pretrained(layout.warmup)
+        layout.mark_warmup_done(seconds)
+    # RL loads `warmup/` in every process: it must be complete first.
+    procs.wait()
     say(f"warm-up: done in {seconds:.1f}s")
     return seconds

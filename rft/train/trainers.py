@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rft.errors import ConfigError, Location
-from rft.train.config import JobConfig, base_learning_rate
+from rft.train.config import JobConfig, base_learning_rate, field_line
 from rft.train.data import prompt_of
 from rft.train.trl_config import build_config, config_class, init_fields, lora_config, merge_args
 
@@ -147,8 +147,13 @@ def build_sft_trainer(
     rows: list[dict[str, Any]],
     targets: list[str],
     out: Path,
+    processes: int = 1,
 ) -> Any:
-    """SFT on (prompt, rendered target) pairs; loss on the target tokens only."""
+    """SFT on (prompt, rendered target) pairs; loss on the target tokens only.
+
+    A step has `warmup.batch_size` rows in all, shared by the `processes` of `accelerate
+    launch` (rounded up to a multiple of them).
+    """
     from trl import SFTConfig, SFTTrainer
 
     from datasets import Dataset
@@ -168,7 +173,7 @@ def build_sft_trainer(
     owned = owned_args(job, out, rate)
     owned.update(
         num_train_epochs=w.n_epochs,
-        per_device_train_batch_size=w.batch_size,
+        per_device_train_batch_size=-(-w.batch_size // processes),
         logging_steps=max(1, math.ceil(len(records) / w.batch_size)),  # about once per epoch
     )
     defaults = default_args(job) | {
@@ -201,6 +206,7 @@ def build_group_trainer(
     steps: int,
     out: Path,
     callbacks: list[Any],
+    processes: int = 1,
 ) -> Any:
     """GRPOTrainer or RLOOTrainer with the bundle as the reward function."""
     hp = job.hyperparameters
@@ -208,7 +214,7 @@ def build_group_trainer(
     owned = owned_args(job, out, rate)
     owned.update(
         max_steps=steps,
-        per_device_train_batch_size=hp.batch_size * hp.num_generations,  # completions per step
+        per_device_train_batch_size=completions_per_process(job, processes),
         num_generations=hp.num_generations,
         max_completion_length=hp.max_completion_tokens,
         beta=hp.beta,
@@ -229,6 +235,31 @@ def build_group_trainer(
         callbacks=callbacks,
         peft_config=lora_config(job),
     )
+
+
+def completions_per_process(job: JobConfig, processes: int) -> int:
+    """GRPO/RLOO completions each process samples per step (TRL's per-device batch size).
+
+    A step has `batch_size` prompts in all, however many processes `accelerate launch` started,
+    so the same job trains the same way on one device or several.
+    """
+    hp = job.hyperparameters
+    completions = hp.batch_size * hp.num_generations
+    if completions % processes:
+        raise ConfigError(
+            f"{hp.batch_size} prompts x {hp.num_generations} completions per step cannot be "
+            f"split evenly across {processes} processes",
+            Location(
+                file=str(job.source) if job.source else None,
+                line=field_line(job.source, ("hyperparameters", "batch_size"))
+                if job.source
+                else None,
+                field=("hyperparameters", "batch_size"),
+            ),
+            hint=f"make batch_size x num_generations a multiple of {processes}, or launch a "
+            "number of processes that divides it",
+        )
+    return completions // processes
 
 
 def build_ppo_trainer(

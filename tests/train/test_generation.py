@@ -98,3 +98,22 @@ def test_trl_reward_logs_reward_hacking_signals_per_step() -> None:
     assert quality["quality/length_correlation"] > 0.5
     stats.reset()
     assert "quality" not in stats.summary()
+
+
+def test_step_stats_of_two_processes_sum_to_those_of_one() -> None:
+    import pickle
+
+    reward = rft.compile(GRADER)
+    grade = {"prompts": ["1+1="] * 4, "answer": ["2"] * 4}
+    one, main, other = StepStats(group_size=2), StepStats(group_size=2), StepStats(group_size=2)
+    first = {"completions": ["2", "2", "2", "33"], "completion_ids": [[5], [5], [5], [7, 7]]}
+    second = {"completions": ["3", "3", "2", "2"], "completion_ids": [[6], [6], [5], [5]]}
+    TrainReward(reward, one)(**grade, **first)
+    TrainReward(reward, one)(**grade, **second)
+    TrainReward(reward, main)(**grade, **first)
+    TrainReward(reward, other)(**grade, **second)
+    # What `gather_object` hands the main process: a pickled copy of the other's record.
+    main.absorb([pickle.loads(pickle.dumps(other))])
+    assert main.summary() == one.summary()
+    assert main.summary()["reward"] == 0.625
+    assert main.summary()["quality"]["quality/zero_variance_share"] == 0.75
