@@ -190,6 +190,7 @@ def test_detection(job_dir: Path) -> None:
 
 
 def test_openai_rows_pass_rfts_data_checks(job_dir: Path) -> None:
+    pytest.importorskip("trl")  # a job check validates TRL settings: the `train` extra
     job = openai_train_job(write_body(job_dir, body()), model="some/model")
     prepared = prepare(job)
     assert len(prepared.data.train.rows) == 40
@@ -372,6 +373,7 @@ def test_cli_errors_exit_2_without_a_traceback(job_dir: Path, text: str, message
 
 
 def test_rft_train_takes_the_json(job_dir: Path) -> None:
+    pytest.importorskip("trl")  # a job check validates TRL settings: the `train` extra
     path = write_body(job_dir, body())
     refused = run_cli("train", str(path), "--check", cwd=job_dir)
     assert refused.returncode == 2

@@ -71,6 +71,7 @@ def test_chat_rows_are_accepted(tmp_path: Path) -> None:
 
 
 def test_cli_reports_bad_data_before_loading_a_model(tmp_path: Path) -> None:
+    pytest.importorskip("trl")  # a job check validates TRL settings: the `train` extra
     train = tmp_path / "t.jsonl"
     train.write_text('{"prompt": "1+1="}\n')
     valid = write_jsonl(tmp_path / "v.jsonl", addition_rows(2))
