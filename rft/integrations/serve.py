@@ -109,18 +109,21 @@ def _check_samples(samples: list[Any]) -> None:
 
 
 def scores_payload(scores: Scores) -> dict[str, Any]:
-    """The `/score` reply for a graded request."""
+    """The `/score` reply for a graded request (numpy's `tolist`: one C call per column)."""
+    messages: list[str | None] = [None] * len(scores)
+    if scores.messages:
+        messages = [scores.first_message(i) for i in range(len(scores))]
     return {
-        "scores": [float(s) for s in scores.scores],
+        "scores": scores.scores.tolist(),
         "rewards": scores.rewards(),
-        "sub_scores": {k: [float(v) for v in vals] for k, vals in scores.sub_scores.items()},
+        "sub_scores": {k: vals.tolist() for k, vals in scores.sub_scores.items()},
         # Only the flags raised for some sample of this request (the others are all false).
         "flags": {
-            flag: [bool(v) for v in scores.errors[flag]]
+            flag: scores.errors[flag].tolist()
             for flag in ERROR_FLAGS
             if flag in scores.errors and scores.errors[flag].any()
         },
-        "messages": [scores.first_message(i) for i in range(len(scores))],
+        "messages": messages,
     }
 
 
