@@ -446,3 +446,17 @@ def resolve_path(value: Any, path: Sequence[str | int]) -> Any:
     for key in path:
         value = _lookup(value, key, text)
     return value
+
+
+def as_text(value: Any) -> str:
+    """The text form of a rendered value: None -> "", lists/dicts -> JSON, else str()."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | dict | tuple):
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:
+            return str(value)
+    return str(value)

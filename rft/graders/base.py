@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import orjson
 
 from rft.batch import Batch, Rendered
 from rft.errors import ErrorFlag, Location, any_flag
@@ -148,20 +147,6 @@ class Grader(ABC):
 
     def close(self) -> None:
         """Release workers, clients and caches (python sandbox, judge HTTP clients)."""
-
-
-def as_text(value: Any) -> str:
-    """The text form of a rendered value: None -> "", lists/dicts -> JSON, else str()."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | dict | tuple):
-        try:
-            return orjson.dumps(value).decode()
-        except TypeError:
-            return str(value)
-    return str(value)
 
 
 def finalize(output: GraderOutput, n: int) -> GraderOutput:

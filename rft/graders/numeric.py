@@ -10,7 +10,7 @@ import numpy as np
 
 from rft.batch import Batch
 from rft.errors import ErrorFlag
-from rft.graders.base import CompileContext, Grader, GraderOutput, as_text
+from rft.graders.base import CompileContext, Grader, GraderOutput
 from rft.graders.registry import register
 from rft.numbers import (
     Ambiguous,
@@ -23,6 +23,7 @@ from rft.numbers import (
     score,
 )
 from rft.spec.numeric import NumericSpec, PartialCredit
+from rft.templates import as_text
 
 
 @register

@@ -10,11 +10,12 @@ import numpy as np
 
 from rft.batch import Batch
 from rft.errors import BundleError, ErrorFlag
-from rft.graders.base import CompileContext, Grader, GraderOutput, as_text
+from rft.graders.base import CompileContext, Grader, GraderOutput
 from rft.graders.registry import register
 from rft.normalize import make_normalizer
 from rft.safe_regex import compile_regex
 from rft.spec.string import StringCheckSpec
+from rft.templates import as_text
 
 
 def _regex_search(text: str, pattern: str) -> bool:

@@ -19,10 +19,11 @@ from rapidfuzz.process import cpdist
 
 from rft.batch import Batch
 from rft.errors import BundleError
-from rft.graders.base import CompileContext, Grader, GraderOutput, as_text
+from rft.graders.base import CompileContext, Grader, GraderOutput
 from rft.graders.registry import register
 from rft.normalize import make_normalizer
 from rft.spec.string import TextSimilaritySpec
+from rft.templates import as_text
 
 # cpdist with workers=-1 only pays off for long texts. Measured on 2 cores: 100k name-length
 # pairs run at the same speed with 1 or 2 workers (1 is faster below ~5k pairs), while 20k

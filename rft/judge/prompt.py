@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import orjson
 
 from rft.batch import Batch, Rendered
 from rft.errors import BundleError, Location
 from rft.spec.model import Message
-from rft.templates import CompiledTemplate, compile_template
+from rft.templates import CompiledTemplate, as_text, compile_template
 
 _NONCE = secrets.token_hex(8)
 OPEN, CLOSE = f"\x00{_NONCE}<\x00", f"\x00{_NONCE}>\x00"
@@ -36,20 +35,6 @@ DATA_NOTE = (
 )
 
 _TEXT_PART_TYPES = {"text", "input_text", "output_text"}
-
-
-def _as_text(value: Any) -> str:
-    # As a text template renders a value: None -> "", lists/dicts -> JSON, else str().
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | dict | tuple):
-        try:
-            return orjson.dumps(value).decode()
-        except TypeError:
-            return str(value)
-    return str(value)
 
 
 def _neutralize(text: str) -> str:
@@ -201,7 +186,7 @@ class Prompt:
                 if failed[i]:
                     rows.append(None)
                     continue
-                rows.append(self._messages([delimit(_as_text(c.values[i])) for c in columns]))
+                rows.append(self._messages([delimit(as_text(c.values[i])) for c in columns]))
             results.append(rows)
         return results, evaluated
 
