@@ -319,6 +319,10 @@ def _warmup(
     if procs.is_main:
         layout.record_trl_config("warmup", config_record(trainer.args))
     trainer.train()
+    # Every process must be out of `train()` before the main one deletes `warmup/trainer`: the
+    # trainer's end-of-training checkpoint scan globs that folder, and a folder removed between
+    # pathlib's is_dir and its scandir raises FileNotFoundError in the slower process.
+    procs.wait()
     if job.peft is not None:
         # RL starts from full weights: the warm-up adapter is merged; RL trains a fresh one.
         model = trainer.model.merge_and_unload()

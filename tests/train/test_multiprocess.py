@@ -95,6 +95,13 @@ def _launch(job: Path, *extra: str) -> subprocess.CompletedProcess:
     )
 
 
+def _failure(stderr: str) -> str:
+    """What a failed launch said: each non-main process's own lines first (torchrun's summary
+    at the end hides which exception ended rank 1), then the tail."""
+    others = [line for line in stderr.splitlines() if line.startswith("[rank1]")]
+    return "\n".join(others[-60:]) + "\n--- tail ---\n" + stderr[-3000:]
+
+
 def _records(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
 
@@ -111,7 +118,7 @@ def test_two_processes_write_one_run_and_resume(
     out = tmp_path / "run"
     job = _job(arithmetic, out, steps=4, method=method)
     first = _launch(job)
-    assert first.returncode == 0, first.stderr[-4000:]
+    assert first.returncode == 0, _failure(first.stderr)
     # One report, from the main process; each train step and each eval logged once.
     assert first.stdout.count("validation reward") == 1, first.stdout
     assert _steps(out, "train") == [1, 2, 3, 4]
@@ -148,7 +155,7 @@ def test_two_processes_write_one_run_and_resume(
     # --resume in two processes continues from checkpoint-4 to the new last step.
     _job(arithmetic, out, steps=6, method=method)
     resumed = _launch(job, "--resume")
-    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    assert resumed.returncode == 0, _failure(resumed.stderr)
     assert resumed.stdout.count("resuming after step 4") == 1, resumed.stdout
     assert _steps(out, "train") == [1, 2, 3, 4, 5, 6]
     assert _steps(out, "eval") == [0, 2, 4, 6]
@@ -228,7 +235,7 @@ def test_ctrl_c_stops_both_processes_at_one_checkpoint(
     assert (out / "warmup" / "rft_warmup_done.json").is_file()
 
     resumed = _launch(job, "--resume")
-    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    assert resumed.returncode == 0, _failure(resumed.stderr)
     assert resumed.stdout.count(f"resuming after step {stopped}") == 1, resumed.stdout
     assert _steps(out, "train") == list(range(1, 31))
     assert _steps(out, "eval") == [0, 10, 20, 30]
