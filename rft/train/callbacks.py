@@ -1,10 +1,18 @@
-"""The trainer callback that makes a TRL run an rft run.
+"""The trainer callbacks that make a TRL run an rft run.
 
-Per step it writes a `train` record (reward, per-grader means, error-flag rates, loss, and
-the seconds spent sampling / grading / training) to `metrics.jsonl`; every `eval_interval`
-steps it grades greedy completions of the validation rows, writes an `eval` record, asks the
-trainer for a checkpoint, and copies the model to `best/` when validation reward improves.
-A SIGINT asks for a checkpoint at the end of the current step, then stops the run.
+`RftCallback` (RL): per step it writes a `train` record (reward, per-grader means, error-flag
+rates, loss, the seconds spent sampling / grading / training, and `elapsed`) to
+`metrics.jsonl`; every `eval_interval` steps it grades greedy completions of the validation
+rows, writes an `eval` record, asks the trainer for a checkpoint, and copies the model to
+`best/` when validation reward improves. A SIGINT asks for a checkpoint at the end of the
+current step, then stops the run.
+
+`WarmupCallback` (SFT warm-up): its loss records, its time budget and, when asked, held-out
+`eval` records every so many seconds.
+
+`elapsed` in both is seconds of *training* since the phase started (evals left out), so an
+SFT arm and an RL arm given the same seconds had the same clock, and their eval records lie on
+one time axis.
 """
 
 from __future__ import annotations
@@ -106,6 +114,8 @@ class RftCallback(TrainerCallback):
         self.stopping = False
         """Decided once per step (by every process together): stop after this step's save."""
         self._mark = time.perf_counter()
+        self.elapsed = 0.0
+        """Seconds of training so far (the steps' own time: evals and saves left out)."""
         self._logs: dict[int, dict[str, Any]] = {}
         self._timing: dict[int, dict[str, Any]] = {}
         self._previous_handler: Any = None
@@ -156,7 +166,9 @@ class RftCallback(TrainerCallback):
             if self.is_main:
                 self.stats.absorb([stats for stats, _ in parts[1:]])  # [0]: the main's own
         self.stopping = stop
+        self.elapsed += total
         summary = self.stats.summary()
+        summary["elapsed"] = round(self.elapsed, 3)
         summary["seconds"] = {
             "sampling": round(self.stats.sampling, 4),
             "grading": round(self.stats.grading, 4),
@@ -206,6 +218,7 @@ class RftCallback(TrainerCallback):
         # Reward hacking shows per step too: reward tracking length, groups with nothing to learn.
         record.update(timing.get("quality", {}))
         record["seconds"] = timing["seconds"]
+        record["elapsed"] = timing["elapsed"]
         # Flat per-step timings, the names benchmarks read (`time/step`, `time/grading`, ...).
         seconds = timing["seconds"]
         record["time/step"] = seconds["step"]
@@ -218,25 +231,120 @@ class RftCallback(TrainerCallback):
 
     def run_eval(self, step: int, phase: str = "rl") -> dict[str, Any]:
         """Evaluate now, log an `eval` record, and save `best/` when the reward improved."""
-        result = evaluate(
+        record = eval_record(
             self.policy,
             self.tokenizer,
             self.valid_rows,
             self.reward,
             max_new_tokens=self.max_new_tokens,
+            step=step,
+            phase=phase,
+            elapsed=self.elapsed,
         )
-        record = {"type": "eval", "step": step, "phase": phase, **result}
-        improved = result["reward"] is not None and (
-            self.best_reward is None or result["reward"] > self.best_reward
+        improved = record["reward"] is not None and (
+            self.best_reward is None or record["reward"] > self.best_reward
         )
         record["best"] = bool(improved)
         self.metrics.append(record)
         if improved:
-            self.best_reward = result["reward"]
-            save_best(self.policy, self.tokenizer, self.best_dir, step, result["reward"])
+            self.best_reward = record["reward"]
+            save_best(self.policy, self.tokenizer, self.best_dir, step, record["reward"])
         if self.on_progress is not None:
             self.on_progress(step, record)
         return record
+
+
+def eval_record(
+    model: Any,
+    tokenizer: Any,
+    rows: Sequence[Mapping[str, Any]],
+    reward: Any,
+    *,
+    max_new_tokens: int,
+    step: int,
+    phase: str,
+    elapsed: float,
+) -> dict[str, Any]:
+    """An `eval` record of `metrics.jsonl`: the model's greedy answers on `rows`, graded."""
+    result = evaluate(model, tokenizer, rows, reward, max_new_tokens=max_new_tokens)
+    return {"type": "eval", "step": step, "phase": phase, "elapsed": round(elapsed, 3), **result}
+
+
+class WarmupCallback(TrainerCallback):
+    """The SFT warm-up's loss records, time budget and optional held-out evals.
+
+    Its clock starts when training does and stops during evals: `budget` and `elapsed` are
+    seconds of SFT, comparable with RL's (`RftCallback.elapsed`).
+
+    Args:
+        metrics: the run's metrics log (written by the main process only).
+        budget: stop once this many seconds of SFT are spent (None: run every epoch).
+        is_main: False in the other processes of a multi-process run.
+        gather: `Processes.gather` in a multi-process run: all stop at the step where any
+            process's clock ran out (each process keeps its own).
+        on_eval: called with (model, step, elapsed) to log an `eval` record.
+        eval_every: seconds of SFT between calls of `on_eval` (None: no evals).
+    """
+
+    def __init__(
+        self,
+        *,
+        metrics: MetricsLog,
+        budget: float | None,
+        is_main: bool = True,
+        gather: Callable[[Any], list[Any]] | None = None,
+        on_eval: Callable[[Any, int, float], None] | None = None,
+        eval_every: float | None = None,
+    ) -> None:
+        self.metrics = metrics
+        self.budget = budget
+        self.is_main = is_main
+        self.gather = gather
+        self.on_eval = on_eval
+        self.eval_every = eval_every if on_eval is not None else None
+        self._started = time.perf_counter()
+        self._paused = 0.0
+        self._next_eval = self.eval_every
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds of SFT so far (evals left out)."""
+        return time.perf_counter() - self._started - self._paused
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._started = time.perf_counter()
+        self._paused = 0.0
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
+    ) -> None:
+        if logs and "loss" in logs and self.is_main:
+            self.metrics.append(
+                {
+                    "type": "warmup",
+                    "step": state.global_step,
+                    "epoch": logs.get("epoch"),
+                    "loss": logs["loss"],
+                    "elapsed": round(self.elapsed, 3),
+                }
+            )
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        elapsed = self.elapsed
+        if self.budget is not None:
+            spent = elapsed >= self.budget
+            if self.gather is not None:
+                spent = any(self.gather(spent))
+            if spent:
+                control.should_training_stop = True
+                return  # the run's own end-of-warm-up eval follows
+        if self.on_eval is None or self.eval_every is None or self._next_eval is None:
+            return
+        if elapsed >= self._next_eval:
+            paused = time.perf_counter()
+            self.on_eval(kwargs["model"], state.global_step, elapsed)
+            self._paused += time.perf_counter() - paused
+            self._next_eval = elapsed + self.eval_every
 
 
 def save_best(model: Any, tokenizer: Any, best_dir: Path, step: int, reward: float) -> None:

@@ -107,7 +107,7 @@ def prepare(job: str | Path | JobConfig, *, base_dir: str | Path | None = None) 
     return Prepared(job=config, reward=reward, data=data, notes=notes)
 
 
-def _quiet() -> None:
+def quiet_transformers() -> None:
     """Silence library chatter (progress bars, advice) so rft's display is the only output."""
     import warnings
 
@@ -149,6 +149,7 @@ def run(
     progress: Any = None,
     console: Any = None,
     base_dir: str | Path | None = None,
+    warmup_eval_seconds: float | None = None,
 ) -> RunSummary:
     """Run (or resume) a training job; see `rft.train` for the run folder's layout.
 
@@ -158,12 +159,21 @@ def run(
         progress: optional `rich.progress.Progress` to show steps on.
         console: optional `rich.console.Console` for one-line status messages.
         base_dir: folder a `JobConfig`'s relative paths are resolved against (default: cwd).
+        warmup_eval_seconds: during the SFT warm-up, an `eval` record (phase `warmup`) every
+            this many seconds of SFT, and one when it ends (the step-0 eval, with the SFT's
+            `elapsed`); the warm-up's clock (`warmup.max_seconds`) then leaves evals out, so
+            an SFT run's validation curve lies on RL's time axis. Single-process runs only.
     """
     prepared = prepare(job, base_dir=base_dir)
     job, reward, data = prepared.job, prepared.reward, prepared.data
     layout = RunLayout(job.output_dir)
     metrics = MetricsLog(layout.metrics)
     procs = Processes(job)
+    if warmup_eval_seconds is not None and procs.count > 1:
+        raise ConfigError(
+            "warm-up evals run in a single process",
+            hint="drop warmup_eval_seconds, or run without `accelerate launch`",
+        )
     if job.method != "ppo":
         completions_per_process(job, procs.count)  # an uneven split stops before any write
     if not resume and layout.has_run():
@@ -179,7 +189,7 @@ def run(
     for note in prepared.notes:
         say(note)
 
-    _quiet()
+    quiet_transformers()
     _seed(job.hyperparameters.seed)
     if procs.is_main:
         layout.root.mkdir(parents=True, exist_ok=True)
@@ -198,12 +208,17 @@ def run(
             # Nothing logged after an unfinished warm-up counts.
             if procs.is_main:
                 metrics.path.unlink(missing_ok=True)
-            warmup_seconds = _warmup(job, sft_rows, layout, metrics, say, procs)
+            evals = None
+            if warmup_eval_seconds is not None:
+                evals = (warmup_eval_seconds, reward, valid_rows)
+            warmup_seconds = _warmup(job, sft_rows, layout, metrics, say, procs, evals)
         start_model = str(layout.warmup)
     checkpoint = layout.last_checkpoint() if resume else None
     # Every process has picked the checkpoint before the main one touches the folder again.
     procs.wait()
-    if procs.is_main:
+    if procs.is_main and resume:
+        # Records of RL steps after the checkpoint describe work that is lost (a fresh run has
+        # none; its warm-up evals, steps > 0, stay).
         metrics.truncate_after(checkpoint[0] if checkpoint else 0)
 
     # -- RL --------------------------------------------------------------------------------
@@ -265,47 +280,48 @@ def _warmup(
     metrics: MetricsLog,
     say: Any,
     procs: Processes,
+    evals: tuple[float, Any, list[dict[str, Any]]] | None = None,
 ) -> float:
     """SFT the start model on the rows' rendered targets; saves `warmup/` and a done-marker.
 
-    Every process trains (on its share of each batch); the main one logs and saves.
+    Every process trains (on its share of each batch); the main one logs and saves. `evals`
+    (seconds between evals, compiled bundle, validation rows): held-out evals during SFT and
+    one at its end, logged as the step-0 eval (RL then skips its own) and saved as `best/`.
     """
-    from transformers import TrainerCallback
-
+    from rft.train.callbacks import WarmupCallback, eval_record, save_best
     from rft.train.trainers import build_sft_trainer, drop_printer
 
     start = time.perf_counter()
     budget = job.warmup.max_seconds
-
-    class _Budget(TrainerCallback):
-        """Stop SFT once `warmup.max_seconds` of wall-clock time are spent."""
-
-        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
-            if budget is None:
-                return
-            spent = time.perf_counter() - start >= budget
-            if procs.count > 1:
-                # Each process keeps its own clock: all stop at the step where any ran out.
-                spent = any(procs.gather(spent))
-            if spent:
-                control.should_training_stop = True
-
-    class _LogWarmup(TrainerCallback):
-        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
-            if logs and "loss" in logs and procs.is_main:
-                metrics.append(
-                    {
-                        "type": "warmup",
-                        "step": state.global_step,
-                        "epoch": logs.get("epoch"),
-                        "loss": logs["loss"],
-                    }
-                )
-
+    max_new_tokens = job.hyperparameters.max_completion_tokens
     model, tokenizer = load_model(job.model)
+    every, eval_reward, eval_rows = evals if evals is not None else (None, None, [])
+
+    def graded(policy: Any, step: int, elapsed: float, phase: str) -> dict[str, Any]:
+        return eval_record(
+            policy,
+            tokenizer,
+            eval_rows,
+            eval_reward,
+            max_new_tokens=max_new_tokens,
+            step=step,
+            phase=phase,
+            elapsed=elapsed,
+        )
+
+    callback = WarmupCallback(
+        metrics=metrics,
+        budget=budget,
+        is_main=procs.is_main,
+        gather=procs.gather if procs.count > 1 else None,
+        on_eval=lambda policy, step, elapsed: metrics.append(
+            graded(policy, step, elapsed, "warmup")
+        ),
+        eval_every=every,
+    )
     targets = render_targets(job.warmup.target, rows)
     epochs = job.warmup.n_epochs
-    limit = "" if budget is None else f", or {budget:g}s of wall-clock if that comes first"
+    limit = "" if budget is None else f", or {budget:g}s of SFT if that comes first"
     say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows{limit}")
     if procs.is_main:
         shutil.rmtree(layout.warmup, ignore_errors=True)
@@ -313,12 +329,12 @@ def _warmup(
     trainer = build_sft_trainer(
         job, model, tokenizer, rows, targets, layout.warmup / "trainer", procs.count
     )
-    trainer.add_callback(_LogWarmup())
-    trainer.add_callback(_Budget())
+    trainer.add_callback(callback)
     drop_printer(trainer)
     if procs.is_main:
         layout.record_trl_config("warmup", config_record(trainer.args))
     trainer.train()
+    sft_seconds = callback.elapsed
     # Every process must be out of `train()` before the main one deletes `warmup/trainer`: the
     # trainer's end-of-training checkpoint scan globs that folder, and a folder removed between
     # pathlib's is_dir and its scandir raises FileNotFoundError in the slower process.
@@ -326,6 +342,13 @@ def _warmup(
     if job.peft is not None:
         # RL starts from full weights: the warm-up adapter is merged; RL trains a fresh one.
         model = trainer.model.merge_and_unload()
+    if evals is not None:
+        # The warmed-up model's eval, as RL's step-0 eval would log it, at the SFT's elapsed.
+        final = graded(model, 0, sft_seconds, "start")
+        final["best"] = final["reward"] is not None
+        metrics.append(final)
+        if final["best"]:
+            save_best(model, tokenizer, layout.best, 0, final["reward"])
     seconds = time.perf_counter() - start
     if procs.is_main:
         shutil.rmtree(layout.warmup / "trainer", ignore_errors=True)
