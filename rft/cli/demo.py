@@ -1,4 +1,4 @@
-"""`rft demo`: data, tiny model, warm-up, RFT and an SFT-longer control, evaluated and reported."""
+"""`rft demo`: data, tiny model, warm-up, RFT and an SFT control, evaluated and reported."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def demo(
     out: Path = typer.Option(Path("runs/demo"), "--out", help="Folder for every file (replaced)."),
     seed: int = typer.Option(0, "--seed", help="Training seed (the data are fixed)."),
     quick: bool = typer.Option(False, "--quick", help="A tiny run (about a minute), for tests."),
+    protocol: str = typer.Option(
+        "label-for-label",
+        "--protocol",
+        help="label-for-label (default: warm-up and SFT control on every labelled row, as many "
+        "labels as RL's reward reads) or scarce (a few labelled rows per disease).",
+    ),
     profile: str = typer.Option(
         "noisy",
         "--profile",
@@ -25,12 +31,24 @@ def demo(
     ),
 ) -> None:
     """Run the rare-disease demo end to end on CPU, offline, and print the comparison table."""
-    from rft.demo.pipeline import TASKS, DemoConfig, run_demo
+    from rft.demo.pipeline import PROTOCOLS, TASKS, DemoConfig, run_demo
     from rft.demo.table import rich_table
 
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
-    config = DemoConfig(task=task, out=out, seed=seed, quick=quick, profile=profile)  # type: ignore[arg-type]
+    if protocol not in PROTOCOLS:
+        raise ConfigError(
+            f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}",
+            hint="--protocol label-for-label (the default) or --protocol scarce",
+        )
+    config = DemoConfig(
+        task=task,  # type: ignore[arg-type]
+        out=out,
+        seed=seed,
+        quick=quick,
+        profile=profile,
+        protocol=protocol,  # type: ignore[arg-type]
+    )
     progress = make_progress(transient=True)
     with progress:
         result = run_demo(

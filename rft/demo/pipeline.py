@@ -1,18 +1,25 @@
-"""The demo's flow: data, tiny model, warm-up, RFT and the SFT-longer control, evals, report.
+"""The demo's flow: data, tiny model, warm-up, RFT and the SFT control, evals, report.
 
 Four rows are compared on the same held-out rows, graded by the same bundle:
 
 - **baseline**: the classical phenotype-similarity ranker fitted on the training diseases
   (rare-disease only; its top-10 list is written as an answer and graded like any other);
-- **warm-up**: SFT to convergence on a *label-scarce* subset (a few labelled cases per disease)
-  whose targets are candidate lists, so the policy emits lists from the start;
-- **SFT-longer**: the warm-up model trained further on the same labelled subset for the same
-  wall-clock time as the RL phase (the control: does RL beat simply training longer?);
+- **warm-up**: SFT on labelled training rows whose targets are candidate lists, so the policy
+  emits lists from the start;
+- **SFT continued** (`SFT-longer` in the scarce protocol): the warm-up model trained further
+  on the same labelled rows for the same seconds of training as the RL phase (the control:
+  does RL beat simply training longer?);
 - **RFT**: the warm-up model trained with GRPO on every training prompt, reward = the bundle.
 
-Every run goes through `rft.train.run.run` with a `JobConfig` built here; every model is
-evaluated with greedy answers on the full validation split; each gets a run folder with
-`report.html`, and the summary goes to `demo.html` / `demo.md` / `demo.json`.
+Two protocols (`DemoConfig.protocol`): `label-for-label` (the default, ReFT's): the warm-up
+and the control see every labelled training row, as many labels as the reward reads; `scarce`:
+they see a few rows per disease while the reward reads all training labels.
+
+Every run goes through `rft.train.run.run` with a `JobConfig` built here; both trained arms
+log held-out evals with `elapsed` training seconds (one time axis); every model is evaluated
+with greedy answers on the full validation split; each gets a run folder with `report.html`;
+`demo.json` holds the table and the paired RFT-vs-control intervals, and the page
+`demo.html` / `demo.md` is written from it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rft.data import read_jsonl, write_jsonl
-from rft.demo.table import ModelRow, model_row, table_rows
+from rft.demo.table import ModelRow, model_row, paired_deltas, table_rows
 from rft.eval import grade_answers
 from rft.eval.table import write_table
 from rft.prompts import prompt_of
@@ -47,6 +54,13 @@ from rft.train.tiny_model import build_tiny_model
 
 Task = Literal["rare-disease", "arithmetic"]
 TASKS: tuple[Task, ...] = ("rare-disease", "arithmetic")
+Protocol = Literal["label-for-label", "scarce"]
+PROTOCOLS: tuple[Protocol, ...] = ("label-for-label", "scarce")
+CONTROL: dict[Protocol, tuple[str, str]] = {
+    "label-for-label": ("SFT continued", "sft_continued"),
+    "scarce": ("SFT-longer", "sft_longer"),
+}
+"""The control arm's table name and run folder, per protocol."""
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -54,8 +68,9 @@ REPO = Path(__file__).resolve().parents[2]
 class Recipe:
     """Sizes and rates of one demo flavour (measured choices; see the README's demo section)."""
 
-    labelled_per_group: int
-    """Labelled SFT rows per disease (rare-disease) or in all (arithmetic, `group_key` None)."""
+    labelled_per_group: int | None
+    """Labelled SFT rows per disease (rare-disease) or in all (arithmetic, `group_key` None);
+    None: every training row (the label-for-label protocol)."""
     warmup_epochs: float
     warmup_lr: float
     """Multiplier of the SFT base rate (3e-3 for a <=1M-parameter model)."""
@@ -72,7 +87,18 @@ class Recipe:
     """Validation rows evaluated (all when None)."""
     model_shape: dict[str, int] = field(default_factory=dict)
     eval_interval: int | None = None
-    """RL steps between the run's own validation evals (only at the end when None)."""
+    """RL steps between the run's own validation evals (only at the end when None). The
+    control arm evaluates as often, on its own clock (the RL phase's seconds per eval)."""
+    eval_samples: int = 100
+    """Validation rows in each of those evals (a fixed seeded subset)."""
+    control_lr: float | None = None
+    """Multiplier of the SFT base rate for the control arm (None: `warmup_lr`)."""
+    control_decay: bool = False
+    """The control's learning rate decays linearly to 0 at the end of its clock (its epochs
+    estimated from the warm-up's pace) rather than staying at its start value."""
+    warmup_eval_seconds: float | None = None
+    """Held-out evals during the warm-up every this many seconds (experiments: where it
+    converges)."""
 
 
 @dataclass(frozen=True)
@@ -84,76 +110,116 @@ class TaskSpec:
     """Warm-up SFT target template (over the labelled rows, see `sft_rows`)."""
     group_key: str | None
     label_field: str
-    recipe: Recipe
-    quick: Recipe
+    recipes: dict[Protocol, Recipe]
+    quick: dict[Protocol, Recipe]
 
 
 CASES_PER_DISEASE = 40
 """Simulated patients per disease (32 train, 8 held out). More distinct RL prompts than the
-dataset's tiny default (24 patients) generalise better: in a seed-0 experiment with this recipe,
-RFT's held-out top@1 was 1.43x its warm-up's with 40 patients and 1.24x with 24."""
+dataset's tiny default (24 patients) generalise better: in a seed-0 experiment with the scarce
+recipe, RFT's held-out top@1 was 1.43x its warm-up's with 40 patients and 1.24x with 24."""
 RARE_SHAPE = {"hidden_size": 128, "num_layers": 2, "num_heads": 4, "intermediate_size": 512}
+RARE_QUICK = Recipe(
+    labelled_per_group=1,
+    warmup_epochs=40,
+    warmup_lr=0.33,
+    rl_steps=6,
+    rl_lr=1.0,
+    beta=0.04,
+    batch_size=4,
+    num_generations=4,
+    max_completion_tokens=28,
+    eval_rows=60,
+    model_shape=RARE_SHAPE,
+    eval_interval=3,
+    eval_samples=20,
+)
+ARITH_QUICK = Recipe(
+    labelled_per_group=100,
+    warmup_epochs=2,
+    warmup_lr=1.0,
+    rl_steps=6,
+    rl_lr=1.0,
+    batch_size=4,
+    num_generations=4,
+    max_completion_tokens=5,
+    eval_rows=60,
+    eval_interval=3,
+    eval_samples=20,
+)
 SPECS: dict[Task, TaskSpec] = {
     "rare-disease": TaskSpec(
         grader=bundle_path("gene_rank"),
         target="{{ item.sft_target }}",
         group_key="disease_id",
         label_field="gene",
-        # Measured on noisy cases with 24 patients per disease (seed 0, 2 CPU cores; the
-        # demo's own 3-seed figures are in the README): 40 epochs of SFT at 1e-3 on 4
-        # labelled cases per disease give 0.33 held-out top@1 / 0.45 top@5 (15 epochs: 0.26,
-        # and RL then collapses into repeated genes); GRPO at 3e-4 with beta 0.04 climbs to
-        # 0.41 / 0.54 in 1,000 steps (~0.19 s a step).
-        # Without the KL term the list tails decay (0.36 / 0.43); at 2x the rate the train
-        # reward rises but held-out scores do not.
-        recipe=Recipe(
-            labelled_per_group=4,
-            warmup_epochs=40,
-            warmup_lr=0.33,
-            rl_steps=1000,
-            rl_lr=1.0,
-            beta=0.04,
-            max_completion_tokens=28,
-            model_shape=RARE_SHAPE,
-        ),
-        quick=Recipe(
-            labelled_per_group=1,
-            warmup_epochs=40,
-            warmup_lr=0.33,
-            rl_steps=6,
-            rl_lr=1.0,
-            beta=0.04,
-            batch_size=4,
-            num_generations=4,
-            max_completion_tokens=28,
-            eval_rows=60,
-            model_shape=RARE_SHAPE,
-        ),
+        recipes={
+            # SFT on every labelled case to where held-out MRR stops rising, then RL and SFT
+            # continued from it for the same seconds (README: how we got here).
+            "label-for-label": Recipe(
+                labelled_per_group=None,
+                warmup_epochs=6,
+                warmup_lr=0.33,
+                rl_steps=600,
+                rl_lr=1.0,
+                beta=0.04,
+                max_completion_tokens=28,
+                model_shape=RARE_SHAPE,
+                eval_interval=100,
+            ),
+            # Measured on noisy cases with 24 patients per disease (seed 0, 2 CPU cores; the
+            # demo's own 3-seed figures are in the README): 40 epochs of SFT at 1e-3 on 4
+            # labelled cases per disease give 0.33 held-out top@1 / 0.45 top@5 (15 epochs:
+            # 0.26, and RL then collapses into repeated genes); GRPO at 3e-4 with beta 0.04
+            # climbs to 0.41 / 0.54 in 1,000 steps (~0.19 s a step).
+            # Without the KL term the list tails decay (0.36 / 0.43); at 2x the rate the train
+            # reward rises but held-out scores do not.
+            "scarce": Recipe(
+                labelled_per_group=4,
+                warmup_epochs=40,
+                warmup_lr=0.33,
+                rl_steps=1000,
+                rl_lr=1.0,
+                beta=0.04,
+                max_completion_tokens=28,
+                model_shape=RARE_SHAPE,
+                eval_interval=200,
+            ),
+        },
+        quick={
+            "label-for-label": replace(RARE_QUICK, labelled_per_group=None, warmup_epochs=1),
+            "scarce": RARE_QUICK,
+        },
     ),
     "arithmetic": TaskSpec(
         grader=REPO / "examples" / "arithmetic" / "grader.yaml",
         target="{{ item.answer }}",
         group_key=None,
         label_field="answer",
-        recipe=Recipe(
-            labelled_per_group=300,
-            warmup_epochs=12,
-            warmup_lr=1.0,
-            rl_steps=300,
-            rl_lr=1.0,
-            max_completion_tokens=5,
-        ),
-        quick=Recipe(
-            labelled_per_group=100,
-            warmup_epochs=2,
-            warmup_lr=1.0,
-            rl_steps=6,
-            rl_lr=1.0,
-            batch_size=4,
-            num_generations=4,
-            max_completion_tokens=5,
-            eval_rows=60,
-        ),
+        recipes={
+            "label-for-label": Recipe(
+                labelled_per_group=None,
+                warmup_epochs=3,
+                warmup_lr=1.0,
+                rl_steps=300,
+                rl_lr=1.0,
+                max_completion_tokens=5,
+                eval_interval=50,
+            ),
+            "scarce": Recipe(
+                labelled_per_group=300,
+                warmup_epochs=12,
+                warmup_lr=1.0,
+                rl_steps=300,
+                rl_lr=1.0,
+                max_completion_tokens=5,
+                eval_interval=50,
+            ),
+        },
+        quick={
+            "label-for-label": replace(ARITH_QUICK, labelled_per_group=None, warmup_epochs=0.2),
+            "scarce": ARITH_QUICK,
+        },
     ),
 }
 
@@ -169,12 +235,16 @@ class DemoConfig:
     profile: str = "noisy"
     """Rare-disease case profile: `noisy` (the default: imprecise, unrelated and absent terms)
     or `clean` (every observed term is one of the disease's own annotations)."""
+    protocol: Protocol = "label-for-label"
+    """`label-for-label`: the warm-up and the SFT control see every labelled training row, as
+    many labels as RL's reward reads (ReFT's protocol); `scarce`: they see a few labelled rows
+    per disease while RL's reward reads the labels of all training prompts."""
     recipe: Recipe | None = None
     """Overrides the task's recipe (tests and experiments)."""
 
     def resolved_recipe(self) -> Recipe:
         spec = SPECS[self.task]
-        return self.recipe or (spec.quick if self.quick else spec.recipe)
+        return self.recipe or (spec.quick if self.quick else spec.recipes)[self.protocol]
 
 
 @dataclass
@@ -186,6 +256,8 @@ class DemoResult:
     title: str
     seconds: float
     files: list[Path]
+    comparison: dict[str, Any] = field(default_factory=dict)
+    """RFT minus the control on held-out metrics, paired bootstrap intervals (`paired_deltas`)."""
 
 
 Say = Callable[[str], None]
@@ -228,9 +300,11 @@ def build_data(config: DemoConfig, data_dir: Path) -> dict[str, Any]:
 
 
 def labelled_subset(
-    rows: list[dict[str, Any]], group_key: str | None, per_group: int, seed: int
+    rows: list[dict[str, Any]], group_key: str | None, per_group: int | None, seed: int
 ) -> list[dict[str, Any]]:
-    """The label-scarce SFT rows: `per_group` rows of each group (or in all), seeded."""
+    """The SFT rows: `per_group` rows of each group (or in all), seeded; None: every row."""
+    if per_group is None:
+        return list(rows)
     shuffled = list(rows)
     random.Random(seed).shuffle(shuffled)
     if group_key is None:
@@ -265,9 +339,9 @@ def sft_rows(task: Task, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build_model(config: DemoConfig, recipe: Recipe, data_dir: Path, model_dir: Path) -> int:
     """A tiny Llama and tokenizer from the task's own text; returns its parameter count."""
-    from rft.train.run import _quiet  # imports transformers: only when a model is built
+    from rft.train.run import quiet_transformers  # imports transformers: only to build a model
 
-    _quiet()  # no "Writing model shards" bar under rft's own display
+    quiet_transformers()  # no "Writing model shards" bar under rft's own display
     rows = read_jsonl(data_dir / "train.jsonl") + read_jsonl(data_dir / "valid.jsonl")
     if config.task == "rare-disease":
         # One token per HPO id, gene and JSON mark (vocab.txt): prompts of ~10 tokens and
@@ -304,7 +378,7 @@ def _job(
     hp: dict[str, Any] = {
         "max_steps": steps,
         "eval_interval": min(recipe.eval_interval or steps, steps) or 1,
-        "eval_samples": 100,
+        "eval_samples": recipe.eval_samples,
         "batch_size": recipe.batch_size,
         "num_generations": recipe.num_generations,
         "learning_rate_multiplier": recipe.rl_lr,
@@ -378,6 +452,45 @@ def baseline_answers(data_dir: Path, rows: list[dict[str, Any]]) -> list[str]:
 
 
 # -- the flow -----------------------------------------------------------------------------------
+def training_clock(metrics: Path) -> tuple[float, int]:
+    """Seconds of training of an RL run (its last `train` record's `elapsed`) and its evals
+    after step 0: what the control arm gets, and how often it evaluates."""
+    records = read_jsonl(metrics)
+    train = [r for r in records if r.get("type") == "train"]
+    evals = [r for r in records if r.get("type") == "eval" and r.get("step", 0) > 0]
+    return (float(train[-1]["elapsed"]) if train else 0.0), len(evals)
+
+
+def sft_pace(metrics: Path) -> float | None:
+    """Seconds per SFT epoch of a warm-up run (from its per-epoch loss records)."""
+    logs = [r for r in read_jsonl(metrics) if r.get("type") == "warmup" and r.get("epoch")]
+    if not logs:
+        return None
+    return float(logs[-1]["elapsed"]) / float(logs[-1]["epoch"])
+
+
+def control_warmup(
+    recipe: Recipe, labelled: Path, target: str, clock: float, pace: float | None
+) -> dict[str, Any]:
+    """The control arm's SFT: the labelled rows again, for `clock` seconds of SFT.
+
+    With `control_decay` its epochs are what the warm-up's pace fits in the clock, so the
+    linear schedule reaches 0 as the time runs out; else the epochs are unbounded and the
+    rate stays (nearly) at its start value until the clock stops it.
+    """
+    epochs = 100_000.0
+    if recipe.control_decay and pace:
+        epochs = max(clock / pace, 0.01)
+    return _sft(
+        recipe,
+        labelled,
+        target,
+        n_epochs=epochs,
+        max_seconds=max(clock, 0.01),
+        learning_rate_multiplier=recipe.control_lr or recipe.warmup_lr,
+    )
+
+
 def run_demo(
     config: DemoConfig,
     *,
@@ -386,6 +499,19 @@ def run_demo(
     console: Any = None,
 ) -> DemoResult:
     """Run the whole demo under `config.out` (replaced if it exists) and return its table."""
+    import torch  # the thread count only
+
+    threads = torch.get_num_threads()
+    # A <=1M-parameter model gains nothing from intra-op threads, and they thrash when the
+    # cores are shared: on 2 busy cores, 136 SFT steps in 20 s with one thread, 20 with two.
+    torch.set_num_threads(1)
+    try:
+        return _run_demo(config, say=say, progress=progress, console=console)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_demo(config: DemoConfig, *, say: Say | None, progress: Any, console: Any) -> DemoResult:
     import shutil
 
     from rft.train.run import run  # imports transformers and TRL: only to train
@@ -393,6 +519,7 @@ def run_demo(
     started = time.perf_counter()
     say = say or (lambda _msg: None)
     spec, recipe = SPECS[config.task], config.resolved_recipe()
+    control_name, control_folder = CONTROL[config.protocol]
     out = config.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -408,12 +535,14 @@ def run_demo(
     labelled_file = write_jsonl(data_dir / "labelled.jsonl", sft_rows(config.task, labelled))
     say(
         f"data: {info['rows']['train']} train / {info['rows']['valid']} valid rows "
-        f"({time.perf_counter() - t:.1f}s); {len(labelled)} labelled rows for SFT"
+        f"({time.perf_counter() - t:.1f}s); {len(labelled)} labelled rows for SFT "
+        f"({config.protocol} protocol)"
     )
     n_params = build_model(config, recipe, data_dir, out / "tiny-model")
     say(f"model: tiny Llama, {n_params / 1e6:.2f}M parameters, built from the task's text")
 
     common = {"config": config, "recipe": recipe, "data_dir": data_dir}
+    shown = {"progress": progress, "console": console}
     warm = run(
         _job(
             **common,
@@ -422,32 +551,45 @@ def run_demo(
             warmup=_sft(recipe, labelled_file, spec.target),
             steps=0,
         ),
-        progress=progress,
-        console=console,
+        warmup_eval_seconds=recipe.warmup_eval_seconds,
+        **shown,
     )
     warm_model = out / "warmup" / "warmup"
     rl = run(
         _job(**common, model=warm_model, out=out / "rft", warmup=None, steps=recipe.rl_steps),
-        progress=progress,
-        console=console,
+        **shown,
     )
-    # The control gets the RL phase's wall-clock time, on the same labelled rows.
-    longer = run(
+    # The control: SFT continued on the same labelled rows from the same checkpoint, for the
+    # RL phase's seconds of training, evaluated as often (evals are off both clocks).
+    clock, n_evals = training_clock(out / "rft" / "metrics.jsonl")
+    say(f"{control_name}: SFT for the RL phase's {clock:.0f}s of training")
+    control = out / control_folder
+    run(
         _job(
             **common,
             model=warm_model,
-            out=out / "sft_longer",
-            warmup=_sft(
-                recipe, labelled_file, spec.target, n_epochs=100_000, max_seconds=rl.rl_seconds
+            out=control,
+            warmup=control_warmup(
+                recipe,
+                labelled_file,
+                spec.target,
+                clock,
+                sft_pace(out / "warmup" / "metrics.jsonl"),
             ),
             steps=0,
         ),
-        progress=progress,
-        console=console,
+        warmup_eval_seconds=clock / max(n_evals, 1),
+        **shown,
+    )
+    control_clock = next(
+        r["elapsed"]
+        for r in read_jsonl(control / "metrics.jsonl")
+        if r.get("type") == "eval" and r.get("phase") == "start"
     )
 
     say(f"evaluating on {len(valid_rows)} held-out rows (greedy answers, {spec.grader.name})")
     rows: list[ModelRow] = []
+    frames: dict[str, Any] = {}
     settings = {"data": str(data_dir / "valid.jsonl"), "seed": config.seed}
     n_lab = f"{len(labelled)} labelled"
     if config.task == "rare-disease":
@@ -464,46 +606,46 @@ def run_demo(
                 frame,
                 labels="HPO annotations of the training diseases",
                 seconds=None,
-                report="baseline/report.html",
+                run="baseline",
             )
         )
     runs = [
         ("warm-up", out / "warmup", warm_model, n_lab, warm.warmup_seconds),
         (
-            "SFT-longer",
-            out / "sft_longer",
-            out / "sft_longer" / "warmup",
+            control_name,
+            control,
+            control / "warmup",
             n_lab,
-            warm.warmup_seconds + longer.warmup_seconds,
+            warm.warmup_seconds + control_clock,
         ),
         (
             "RFT",
             out / "rft",
             out / "rft" / "final",
             f"{n_lab} + reward on {len(train_rows)} prompts",
-            warm.warmup_seconds + rl.rl_seconds,
+            warm.warmup_seconds + clock,
         ),
     ]
     for name, run_dir, model_dir, labels, seconds in runs:
         answers = _generate(model_dir, valid_rows, recipe.max_completion_tokens)
-        frame = _evaluate_answers(
+        frames[name] = _evaluate_answers(
             run_dir, valid_rows, answers, spec.grader, settings | {"model": str(model_dir)}
         )
-        rows.append(
-            model_row(
-                name,
-                frame,
-                labels=labels,
-                seconds=seconds,
-                report=f"{run_dir.name}/report.html",
-            )
-        )
+        rows.append(model_row(name, frames[name], labels=labels, seconds=seconds, run=run_dir.name))
+    comparison = {
+        "a": control_name,
+        "b": "RFT",
+        **{k: v.to_dict() for k, v in paired_deltas(frames[control_name], frames["RFT"]).items()},
+    }
 
     title = _title(config, info, len(valid_rows))
-    notes = _notes(config, rows, recipe, rl.steps, len(labelled), len(train_rows))
+    notes = _notes(config, rows, recipe, rl.steps, len(labelled), len(train_rows), comparison)
     seconds = time.perf_counter() - started
-    files = write_summary(out, title, rows, notes, config, recipe, seconds)
-    return DemoResult(rows=rows, notes=notes, title=title, seconds=seconds, files=files)
+    result = DemoResult(
+        rows=rows, notes=notes, title=title, seconds=seconds, files=[], comparison=comparison
+    )
+    result.files = write_demo(out, result, config, recipe)
+    return result
 
 
 def _title(config: DemoConfig, info: dict[str, Any], n_valid: int) -> str:
@@ -515,6 +657,10 @@ def _title(config: DemoConfig, info: dict[str, Any], n_valid: int) -> str:
     return f"arithmetic (two-digit sums): {n_valid} held-out prompts (seed {config.seed})"
 
 
+def _interval(d: dict[str, Any]) -> str:
+    return f"{d['estimate']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
+
+
 def _notes(
     config: DemoConfig,
     rows: list[ModelRow],
@@ -522,22 +668,33 @@ def _notes(
     rl_steps: int,
     n_labelled: int,
     n_train: int,
+    comparison: dict[str, Any],
 ) -> list[str]:
     by = {r.name: r for r in rows}
-    warm, rft = by["warm-up"], by["RFT"]
+    control_name = CONTROL[config.protocol][0]
+    warm, rft, control = by["warm-up"], by["RFT"], by[control_name]
     key = "top1" if rft.top1 is not None else "reward"
     before, after = getattr(warm, key), getattr(rft, key)
     ratio = f"{after / before:.2f}x" if before else "n/a (warm-up at 0)"
     metric = "top@1" if key == "top1" else "accuracy"
     ranking = []
-    sft = by.get("SFT-longer")
-    numbers = (warm.top5, rft.top5, warm.mrr, rft.mrr, sft.mrr if sft else None)
-    if sft is not None and None not in numbers:
+    numbers = (warm.top5, rft.top5, warm.mrr, rft.mrr, control.mrr)
+    if None not in numbers:
         w5, r5, wm, rm, sm = (float(x) for x in numbers)  # type: ignore[arg-type]
         ranking = [
             f"RFT vs warm-up on top@5 {w5:.3f} -> {r5:.3f}, MRR {wm:.3f} -> {rm:.3f}; "
-            f"SFT-longer MRR {sm:.3f} ({'below' if sm < rm else 'not below'} RFT's)."
+            f"{control_name} MRR {sm:.3f} ({'below' if sm < rm else 'not below'} RFT's)."
         ]
+    deltas = [
+        f"{name} {_interval(comparison[k])}"
+        for k, name in (("mrr", "MRR"), ("top1", "top@1"), ("reward", "mean reward"))
+        if k in comparison
+    ]
+    paired = (
+        f"RFT minus {control_name} on the same held-out rows (paired bootstrap, 95%): "
+        + "; ".join(deltas)
+        + "."
+    )
     lines = [f"{r.name}: {r.labels}" for r in rows]
     profile = []
     if config.task == "rare-disease":
@@ -553,7 +710,25 @@ def _notes(
             f"{WARMUP_LENGTH - 1} genes of the diseases that look most like it, so the models "
             "rank and top@5 / MRR measure it."
         ]
+    if config.protocol == "label-for-label":
+        protocol = (
+            f"protocol label-for-label (ReFT): the warm-up is SFT on all {n_labelled} labelled "
+            f"training rows; from that checkpoint, {control_name} trains on the same rows and "
+            "RFT samples answers to the same prompts and learns from the bundle's score, for "
+            "the same seconds of training (evals left out of both clocks). Both saw the same "
+            "labels: what RFT adds is what optimising the bundle's own measure on its own "
+            "samples gives over imitating one target."
+        )
+    else:
+        protocol = (
+            f"protocol scarce: the warm-up and {control_name} see {n_labelled} labelled rows; "
+            f"RFT's reward reads the label of all {n_train} training prompts (a scalar score per "
+            "answer, never a demonstration). It shows what a grader adds when demonstrations "
+            "are scarce, not that RL beats SFT on the same labels (`--protocol "
+            "label-for-label`)."
+        )
     return [
+        protocol,
         "supervision: " + "; ".join(lines) + ".",
         *profile,
         f"warm-up invalid-output rate {warm.invalid:.1%} (answers the bundle scores 0 whatever "
@@ -568,52 +743,50 @@ def _notes(
         f"RFT vs warm-up on held-out {metric}: {before:.3f} -> {after:.3f} ({ratio}), "
         f"{rl_steps} GRPO steps x {recipe.batch_size} prompts x {recipe.num_generations} samples.",
         *ranking,
+        paired,
         (
             "baseline = phenotype_baseline (Resnik best-match average) fitted on the training "
             "diseases' HPO annotations; "
             if config.task == "rare-disease"
             else ""
         )
-        + f"RFT = GRPO with {SPECS[config.task].grader.name} as the reward. "
-        f"SFT-longer = the warm-up's {n_labelled} labelled rows, trained on for the RL phase's "
-        f"wall-clock time; RFT's reward reads the label of all {n_train} training prompts "
-        "(a scalar score per answer, never a demonstration).",
+        + f"RFT = GRPO with {SPECS[config.task].grader.name} as the reward.",
     ]
 
 
-def write_summary(
-    out: Path,
-    title: str,
-    rows: list[ModelRow],
-    notes: list[str],
-    config: DemoConfig,
-    recipe: Recipe,
-    seconds: float,
-) -> list[Path]:
-    """`demo.json`, and `demo.md` / `demo.html` (the table, notes and links to each report)."""
+def write_demo(out: Path, result: DemoResult, config: DemoConfig, recipe: Recipe) -> list[Path]:
+    """`demo.json` (what the demo page reads), then the page itself (`demo.html` / `demo.md`)."""
     from dataclasses import asdict
 
-    columns, cells = table_rows(rows)
-    doc = Document(f"rft demo: {title}")
-    doc.add(Heading("Held-out results"), Table(columns, cells))
-    doc.add(*(Paragraph(n) for n in notes))
-    doc.add(Heading("Per-model reports"))
-    doc.add(*(Paragraph(f"{r.name}: {out / r.report}") for r in rows if r.report))
-    doc.add(Paragraph(f"demo wall time {seconds:.0f}s; folder {out}"))
     summary = {
-        "title": title,
+        "title": result.title,
         "task": config.task,
+        "protocol": config.protocol,
         "seed": config.seed,
         "quick": config.quick,
         "profile": config.profile,
         "recipe": asdict(recipe),
-        "rows": [r.to_dict() for r in rows],
-        "notes": notes,
-        "seconds": round(seconds, 1),
+        "rows": [r.to_dict() for r in result.rows],
+        "comparison": result.comparison,
+        "notes": result.notes,
+        "seconds": round(result.seconds, 1),
     }
     path = out / "demo.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
-    return [path, *write_report(doc, out, "demo")]
+    # The one place the page is written: `rft.demo.page.write_demo_page(out)` replaces this.
+    return [path, *write_summary(out, result)]
+
+
+def write_summary(out: Path, result: DemoResult) -> list[Path]:
+    """`demo.md` / `demo.html`: the table, notes and links to each model's report."""
+    columns, cells = table_rows(result.rows)
+    doc = Document(f"rft demo: {result.title}")
+    doc.add(Heading("Held-out results"), Table(columns, cells))
+    doc.add(*(Paragraph(n) for n in result.notes))
+    doc.add(Heading("Per-model reports"))
+    doc.add(*(Paragraph(f"{r.name}: {out / r.report}") for r in result.rows if r.report))
+    doc.add(Paragraph(f"demo wall time {result.seconds:.0f}s; folder {out}"))
+    return write_report(doc, out, "demo")
 
 
 def with_recipe(config: DemoConfig, **changes: Any) -> DemoConfig:
