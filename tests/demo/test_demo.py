@@ -96,7 +96,7 @@ def test_label_for_label_recipes_sft_on_every_row_and_log_evals() -> None:
 def test_control_gets_the_clock_and_decays_over_it_when_asked(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    recipe = SPECS["rare-disease"].recipes["label-for-label"]
+    recipe = replace(SPECS["rare-disease"].recipes["label-for-label"], control_decay=False)
     flat = control_warmup(recipe, tmp_path, "{{ x }}", clock=120.0, pace=30.0)
     assert (flat["max_seconds"], flat["n_epochs"]) == (120.0, 100_000.0)
     assert flat["learning_rate_multiplier"] == recipe.warmup_lr
