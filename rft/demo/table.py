@@ -39,7 +39,7 @@ class ModelRow:
     """Share of answers that are empty or not the required format (score 0 whatever the gene)."""
     top1: float | None = None
     top5: float | None = None
-    topmax: float | None = None
+    top_max: float | None = None
     mrr: float | None = None
     mean_items: float | None = None
     """Mean length of the answer lists (ranked tasks only)."""
@@ -83,9 +83,18 @@ def ranks_of(frame: pd.DataFrame) -> np.ndarray | None:
 
 
 def model_row(
-    name: str, frame: pd.DataFrame, *, labels: str, seconds: float | None, run: str | None
+    name: str,
+    frame: pd.DataFrame,
+    *,
+    labels: str,
+    seconds: float | None,
+    run: str | None = None,
+    report: str | None = None,
 ) -> ModelRow:
-    """Summarise a graded per-sample table as a table row (`run`: its folder in the demo)."""
+    """Summarise a graded per-sample table as a table row.
+
+    `run`: its folder in the demo; `report` defaults to that folder's `report.html`.
+    """
     row = ModelRow(
         name=name,
         labels=labels,
@@ -93,12 +102,12 @@ def model_row(
         reward=float(frame["score"].mean()),
         invalid=invalid_share(frame),
         run=run,
-        report=None if run is None else f"{run}/report.html",
+        report=report or (None if run is None else f"{run}/report.html"),
     )
     r = ranks_of(frame)
     if r is not None:
         row.top1, row.top5 = top_k_rate(r, 1), top_k_rate(r, 5)
-        row.topmax, row.mrr = top_k_rate(r, None), mean_reciprocal_rank(r)
+        row.top_max, row.mrr = top_k_rate(r, None), mean_reciprocal_rank(r)
         row.mean_items = float(np.mean([list_length(t) for t in frame["output_text"]]))
     return row
 
@@ -146,7 +155,7 @@ def table_rows(
         line = [r.name, *([r.labels] if supervision else [])]
         line += ["–" if r.seconds is None else f"{r.seconds:.0f}"]
         if ranked:
-            line += [_fmt(r.top1), _fmt(r.top5), _fmt(r.topmax), _fmt(r.mrr)]
+            line += [_fmt(r.top1), _fmt(r.top5), _fmt(r.top_max), _fmt(r.mrr)]
             line += [_fmt(r.mean_items, 1)]
         else:
             line += [_fmt(r.reward)]

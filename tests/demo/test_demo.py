@@ -44,7 +44,7 @@ def test_invalid_share_and_list_length() -> None:
 
 
 def test_table_has_ranking_columns_only_for_ranked_tasks() -> None:
-    ranked = ModelRow("RFT", "x", 3.0, 0.5, 0.0, top1=0.5, top5=0.6, topmax=0.7, mrr=0.55)
+    ranked = ModelRow("RFT", "x", 3.0, 0.5, 0.0, top1=0.5, top5=0.6, top_max=0.7, mrr=0.55)
     columns, cells = table_rows([ranked])
     assert columns[3:7] == ["top@1", "top@5", "top@max", "MRR"]
     assert cells[0][3] == "0.500"
@@ -205,7 +205,7 @@ def test_quick_label_for_label_demo_writes_both_arms_on_one_clock(tmp_path: Path
     for row in rows.values():
         assert (out / row["report"]).is_file() and row["report"] == f"{row['run']}/report.html"
         assert (out / row["run"] / "eval" / "metrics.json").is_file()
-        assert {"top1", "top5", "topmax", "mrr", "invalid", "seconds", "labels"} <= set(row)
+        assert {"top1", "top5", "top_max", "mrr", "invalid", "seconds", "labels"} <= set(row)
     # Label for label: the warm-up and the control saw every training row, as RFT's reward did.
     assert rows["warm-up"]["labels"] == rows["SFT continued"]["labels"] == "3200 labelled"
     # Both arms: eval records on one clock (elapsed training seconds), the control's budget
