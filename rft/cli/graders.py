@@ -13,11 +13,11 @@ from rich.text import Text
 
 import rft
 from rft.cli.common import EXIT_USAGE, console, err_console, friendly_errors
+from rft.cli.schemas import write_schemas
 from rft.data import printable, read_jsonl, read_samples
 from rft.errors import DataError, Location
 from rft.judge import check_endpoint
 from rft.report.probes import run_probes
-from rft.schema import write_schemas
 from rft.spec.model import JudgeSettings
 from rft.testing import run_bundle_tests
 
