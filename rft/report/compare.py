@@ -129,7 +129,7 @@ def _item_key(frame: pd.DataFrame, paired_on: str) -> pd.Series:
     if paired_on == "item_id":
         return frame["item_id"].astype(str)
     if paired_on == "item_index":
-        return frame["item_index"].astype(int).astype(str)
+        return frame["item_index"].astype(int)  # numeric: items keep the data file's order
     return frame["prompt"].astype(str) + "\x1f" + frame["reference"].astype(str)
 
 
