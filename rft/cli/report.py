@@ -31,10 +31,7 @@ class _DefaultCommandGroup(TyperGroup):
 
 
 def _print_comparison(data: dict[str, Any]) -> None:
-    table = Table(
-        title=f"B − A over {data['paired_items']} items paired by {data['paired_on']} "
-        f"(bootstrap seed {data['seed']})"
-    )
+    table = Table(title=f"B − A over {data['paired_items']} paired items")
     for column in ("metric", "B − A", "95% CI", "excludes 0"):
         table.add_column(column)
     rows = [
@@ -51,6 +48,10 @@ def _print_comparison(data: dict[str, Any]) -> None:
             "yes" if interval.excludes_zero else "no",
         )
     console.print(table)
+    console.print(
+        f"paired by {data['paired_on']}; 95% paired bootstrap over items, seed {data['seed']}",
+        highlight=False,
+    )
     console.print(
         f"improved items: {data['improved']}, regressed items: {data['regressed']} "
         f"(item mean crossing {data['pass_threshold']})"

@@ -228,7 +228,7 @@ def arm_curves(
         colour = colours[i % len(colours)]
         if "train" in series and len(series["train"][0]):
             x, y = (np.asarray(v, dtype=float) for v in series["train"])
-            ax.scatter(x, y, s=6, alpha=0.15, color=colour, linewidths=0)
+            ax.scatter(x, y, s=10, alpha=0.3, color=colour, linewidths=0)
             ax.plot(
                 x,
                 rolling_mean(y, window),
