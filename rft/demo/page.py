@@ -81,7 +81,8 @@ class Arm:
     valid: tuple[list[float], list[float]] = field(default_factory=lambda: ([], []))
     train: tuple[list[float], list[float]] = field(default_factory=lambda: ([], []))
     timing: str = "step"
-    """`elapsed` (logged seconds), `summed` (running sum of step times) or `step`."""
+    """`elapsed` (logged seconds), `summed` (running sum of step times), `step`, or `start`
+    (only step-0 points: time 0 on any axis)."""
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -184,7 +185,9 @@ def read_arm(path: Path, *, by_step: bool = False) -> Arm:
             step_times[step] = float(timing["step"])
         points.append((kind, step, elapsed, reward))
     arm = Arm()
-    if by_step:
+    if by_step or all(p[1] == 0 for p in points):
+        # Only the start (step 0) logged: at time 0 on any axis, so it fits whichever is used.
+        arm.timing = "step" if by_step or not points else "start"
         x = {id(p): p[1] for p in points}
     elif points and all(p[2] is not None for p in points):
         arm.timing = "elapsed"
@@ -230,9 +233,11 @@ def rows_block(rows: list[PageRow], task: str) -> list[Any]:
     """The chart of the rows side by side with intervals, and the table."""
     ranked = _ranked(rows)
     shown = CHART_METRICS["ranked" if ranked else "plain"]
-    groups = {LABELS[m]: [r.intervals[m].estimate for r in rows] for m in shown}
-    errors = {LABELS[m]: [(r.intervals[m].low, r.intervals[m].high) for r in rows] for m in shown}
-    n_items = max(r.intervals[shown[0]].n for r in rows)
+    missing = Interval(float("nan"), float("nan"), float("nan"), 0.95, 0)
+    values = {m: [r.intervals.get(m, missing) for r in rows] for m in shown}
+    groups = {LABELS[m]: [i.estimate for i in values[m]] for m in shown}
+    errors = {LABELS[m]: [(i.low, i.high) for i in values[m]] for m in shown}
+    n_items = max(i.n for i in values[shown[0]])
     png = plots.grouped_bars(
         [r.name for r in rows],
         groups,
@@ -285,7 +290,7 @@ def curves_block(rows: list[PageRow]) -> list[Any]:
                 arms[row.name] = arm
     if not arms:
         return []
-    timings = {a.timing for a in arms.values()}
+    timings = {a.timing for a in arms.values()} - {"start"} or {"elapsed"}
     # One axis for every arm: steps of different trainers are not comparable, seconds are.
     timing = "step" if "step" in timings else "summed" if "summed" in timings else "elapsed"
     if timing == "step" and timings != {"step"}:

@@ -248,6 +248,9 @@ def test_arm_times_elapsed_summed_or_steps(tmp_path: Path) -> None:
     assert arm.train[0] == [1.5, 4.5, 9.0] and arm.valid == ([0.0, 4.5], [0.1, 0.3])
     log.write_text('{"type": "eval", "step": 5, "reward": 0.2}\n')
     assert read_arm(log).timing == "step" and read_arm(log).valid == ([5.0], [0.2])
+    # Only a start point (an SFT arm evaluated once before training): time 0 on any axis.
+    log.write_text('{"type": "eval", "step": 0, "reward": 0.2, "seconds": {"sampling": 3.0}}\n')
+    assert read_arm(log).timing == "start" and read_arm(log).valid == ([0.0], [0.2])
 
 
 def test_the_curves_share_a_step_axis_when_one_arm_logged_no_time(tmp_path: Path) -> None:
@@ -255,6 +258,10 @@ def test_the_curves_share_a_step_axis_when_one_arm_logged_no_time(tmp_path: Path
     (out / "sft" / "metrics.jsonl").write_text('{"type": "eval", "step": 4, "reward": 0.2}\n')
     write_demo_page(out)
     assert "x: training step (no elapsed seconds logged)" in (out / "demo.md").read_text()
+    # A start point alone does not force steps on the other arm.
+    (out / "sft" / "metrics.jsonl").write_text('{"type": "eval", "step": 0, "reward": 0.2}\n')
+    write_demo_page(out)
+    assert "x: seconds since the arm started" in (out / "demo.md").read_text()
 
 
 def test_arithmetic_rows_show_exact_match(tmp_path: Path) -> None:
