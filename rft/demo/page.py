@@ -242,7 +242,7 @@ def rows_block(rows: list[PageRow], task: str) -> list[Any]:
         [r.name for r in rows],
         groups,
         errors=errors,
-        title=f"Held-out {task}: {n_items} items (bars: 95% bootstrap interval over items)",
+        title=f"Held-out {task}, {n_items} items",
         ylabel="MRR / top@1 share" if ranked else "share of held-out items",
         xlabel="model",
     )
@@ -262,7 +262,11 @@ def rows_block(rows: list[PageRow], task: str) -> list[Any]:
         line.append(cell(r.invalid))
     return [
         Heading("The rows side by side"),
-        Figure(png, "Held-out metrics per row, with 95% bootstrap intervals", "rows"),
+        Figure(
+            png,
+            "Held-out metrics per row; whiskers: 95% bootstrap interval over held-out items",
+            "rows",
+        ),
         Heading("Table"),
         Table(
             columns,
@@ -387,6 +391,39 @@ def comparison_block(compared: list[dict[str, Any]], rows: list[PageRow]) -> lis
     ]
 
 
+def headline(compared: list[dict[str, Any]], rows: list[PageRow]) -> list[Any]:
+    """One sentence per comparison: B − A on MRR (or the reward, when the task does not rank)."""
+    by_folder = {r.run.name: r.name for r in rows}
+    lines = []
+    for c in compared:
+        metrics = c.get("metrics") or {}
+        metric = "mrr" if "mrr" in metrics else "reward"
+        values = metrics.get(metric)
+        if not isinstance(values, dict) or not isinstance(values.get("delta"), dict):
+            continue
+        delta = Interval(**values["delta"])
+        a = by_folder.get(str(c.get("a_name")), str(c.get("a_name", "A")))
+        b = by_folder.get(str(c.get("b_name")), str(c.get("b_name", "B")))
+        label = (
+            "exact match"
+            if metric == "reward" and not _ranked(rows)
+            else LABELS.get(metric, metric)
+        )
+        verdict = (
+            f"{b} is ahead"
+            if delta.low > 0
+            else f"{b} is behind"
+            if delta.high < 0
+            else "no clear difference"
+        )
+        lines.append(
+            f"Seed {c.get('seed', '–')}: {b} − {a} on held-out {label} = {delta.estimate:+.3f} "
+            f"[{delta.low:+.3f}, {delta.high:+.3f}] (95% paired bootstrap over "
+            f"{c.get('paired_items', delta.n)} items): {verdict}."
+        )
+    return [Paragraph(line) for line in lines]
+
+
 def demo_document(out: Path) -> Document:
     """The page's content (see the module docstring)."""
     data = load_demo(out)
@@ -399,6 +436,7 @@ def demo_document(out: Path) -> Document:
     if any(described):
         doc.add(Paragraph("; ".join(d for d in described if d) + "."))
     compared = comparisons(out, data, rows)
+    doc.add(*headline(compared, rows))
     doc.add(*rows_block(rows, task), *curves_block(rows), *comparison_block(compared, rows))
     notes = [n for n in data.get("notes") or [] if isinstance(n, str)]
     if notes:

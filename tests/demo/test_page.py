@@ -181,6 +181,10 @@ def test_the_page_shows_the_paired_difference_computed_from_the_held_out_items(
         in markdown
     )
     assert mrr.low > 0
+    assert (
+        f"Seed 0: RFT − SFT continued on held-out MRR = {mrr.estimate:+.3f} [{mrr.low:+.3f}, "
+        f"{mrr.high:+.3f}] (95% paired bootstrap over 40 items): RFT is ahead."
+    ) in markdown.split("## The rows side by side")[0]
 
 
 def test_figures_and_links(demo: Path) -> None:
@@ -359,6 +363,11 @@ def test_demo_html_renders_in_headless_chromium(demo: Path, tmp_path: Path) -> N
     image = Image.open(shot).convert("L")
     stats = pytest.importorskip("PIL.ImageStat").Stat(image)
     assert stats.stddev[0] > 20  # charts and tables, not a blank page
+    # The charts drew: their coloured bars and lines are the only saturated areas of the page
+    # (text is black, tables grey; a link's blue text is a few hundred pixels at most).
+    pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=int)
+    saturated = (pixels.max(axis=2) - pixels.min(axis=2)) > 120
+    assert int(saturated.sum()) > 20_000
     # Each linked report opens cleanly too (the links lead somewhere readable).
     for name in ("RFT", "SFT continued"):
         page = demo / FOLDERS[name] / "report.html"
