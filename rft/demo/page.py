@@ -321,12 +321,13 @@ def curves_block(rows: list[PageRow]) -> list[Any]:
 
 
 def comparisons(out: Path, data: dict[str, Any], rows: list[PageRow]) -> list[dict[str, Any]]:
-    """demo.json's `comparison` (one dict or a list), else SFT continued vs RFT computed now."""
+    """demo.json's `comparison` (one `Comparison.to_dict()` or a list of them, one per seed),
+    else SFT continued against RFT computed now from their run folders."""
     given = data.get("comparison")
-    if isinstance(given, dict):
-        return [given]
-    if isinstance(given, list) and all(isinstance(c, dict) for c in given):
-        return list(given)
+    stored = [given] if isinstance(given, dict) else given if isinstance(given, list) else []
+    stored = [c for c in stored if isinstance(c, dict) and isinstance(c.get("metrics"), dict)]
+    if stored:
+        return stored
     control, rft = _find(rows, CONTROL_NAMES), _find(rows, RFT_NAMES)
     if control is None or rft is None:
         return []
