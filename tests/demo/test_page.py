@@ -372,3 +372,20 @@ def test_demo_html_renders_in_headless_chromium(demo: Path, tmp_path: Path) -> N
     for name in ("RFT", "SFT continued"):
         page = demo / FOLDERS[name] / "report.html"
         assert helpers.render_in_chromium(page, tmp_path / f"{name}.png", tmp_path / "p2") == []
+
+
+def test_the_demo_table_and_the_page_read_the_same_ranking_metrics(demo: Path) -> None:
+    import pandas as pd
+
+    from rft.demo.table import model_row
+    from rft.report.metrics import ranking_metrics
+
+    frame = pd.read_parquet(demo / "rft" / "eval" / "samples.parquet")
+    row = model_row("RFT", frame, labels="", seconds=None, report=None)
+    assert ranking_metrics(frame) == {
+        "top@1": row.top1,
+        "top@5": row.top5,
+        "top@max": row.top_max,
+        "mrr": row.mrr,
+    }
+    assert row.mrr == pytest.approx(float(reciprocal(RANKS["RFT"]).mean()))
