@@ -108,23 +108,57 @@ def _check_samples(samples: list[Any]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ReplyColumns:
+    """A graded batch as the plain lists `/score` replies with, made once per batch.
+
+    Each request's reply is a slice of every column: no per-request copy of the `Scores`.
+    """
+
+    scores: Scores
+    values: list[float]
+    rewards: list[float | None]
+    sub_scores: dict[str, list[float]]
+    # Only the flags raised for some sample of the batch (the others are all false).
+    flags: dict[str, list[bool]]
+    messages: list[str | None] | None
+
+    @classmethod
+    def of(cls, scores: Scores) -> ReplyColumns:
+        """Convert once (numpy's `tolist`: one C call per column)."""
+        return cls(
+            scores=scores,
+            values=scores.scores.tolist(),
+            rewards=scores.rewards(),
+            sub_scores={k: vals.tolist() for k, vals in scores.sub_scores.items()},
+            flags={
+                flag: scores.errors[flag].tolist()
+                for flag in ERROR_FLAGS
+                if flag in scores.errors and scores.errors[flag].any()
+            },
+            messages=[scores.first_message(i) for i in range(len(scores))]
+            if scores.messages
+            else None,
+        )
+
+    def payload(self, rows: slice) -> dict[str, Any]:
+        """The `/score` reply for `rows` of the batch."""
+        flags = {flag: col[rows] for flag, col in self.flags.items()}
+        return {
+            "scores": self.values[rows],
+            "rewards": self.rewards[rows],
+            "sub_scores": {k: vals[rows] for k, vals in self.sub_scores.items()},
+            # Only the flags raised for some sample of this request.
+            "flags": {flag: col for flag, col in flags.items() if any(col)},
+            "messages": self.messages[rows]
+            if self.messages is not None
+            else [None] * (rows.stop - rows.start),
+        }
+
+
 def scores_payload(scores: Scores) -> dict[str, Any]:
-    """The `/score` reply for a graded request (numpy's `tolist`: one C call per column)."""
-    messages: list[str | None] = [None] * len(scores)
-    if scores.messages:
-        messages = [scores.first_message(i) for i in range(len(scores))]
-    return {
-        "scores": scores.scores.tolist(),
-        "rewards": scores.rewards(),
-        "sub_scores": {k: vals.tolist() for k, vals in scores.sub_scores.items()},
-        # Only the flags raised for some sample of this request (the others are all false).
-        "flags": {
-            flag: scores.errors[flag].tolist()
-            for flag in ERROR_FLAGS
-            if flag in scores.errors and scores.errors[flag].any()
-        },
-        "messages": messages,
-    }
+    """The `/score` reply for a graded request."""
+    return ReplyColumns.of(scores).payload(slice(0, len(scores)))
 
 
 def create_app(reward: RewardFunction, limits: ServeLimits | None = None) -> Starlette:
@@ -135,6 +169,7 @@ def create_app(reward: RewardFunction, limits: ServeLimits | None = None) -> Sta
         max_batch=limits.max_batch,
         max_wait_s=limits.max_wait_s,
         max_pending=limits.max_pending_samples,
+        prepare=ReplyColumns.of,
     )
 
     def guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
@@ -159,7 +194,8 @@ def create_app(reward: RewardFunction, limits: ServeLimits | None = None) -> Sta
         if not all(isinstance(item, dict) for item in items):
             raise RequestError(422, "every entry of `items` must be a JSON object")
         _check_samples(samples)
-        return _json(scores_payload(await batcher.score(samples, items)))
+        share = await batcher.score(samples, items)
+        return _json(share.batch.payload(share.rows))
 
     async def get_reward(request: Request) -> Response:
         payload = await _read_json(request, limits)
@@ -174,7 +210,9 @@ def create_app(reward: RewardFunction, limits: ServeLimits | None = None) -> Sta
             parsed = OpenRLHFRequest.parse(queries, prompts, labels)
         except ValueError as exc:
             raise RequestError(422, str(exc)) from None
-        return _json(parsed.reply(await batcher.score(parsed.samples, parsed.items)))
+        share = await batcher.score(parsed.samples, parsed.items)
+        rows = range(share.rows.start, share.rows.stop)
+        return _json(parsed.reply(share.batch.scores.take(rows)))
 
     async def health(request: Request) -> Response:
         stats = batcher.stats
@@ -210,4 +248,4 @@ def create_app(reward: RewardFunction, limits: ServeLimits | None = None) -> Sta
     return app
 
 
-__all__ = ["ServeLimits", "create_app", "scores_payload"]
+__all__ = ["ReplyColumns", "ServeLimits", "create_app", "scores_payload"]
