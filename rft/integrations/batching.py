@@ -2,8 +2,9 @@
 
 A reward function is vectorized: one call over 1,024 samples costs far less than 1,024 calls
 of one. A server that graded each request alone would waste that, so requests wait in a queue
-and a single worker drains it into batches (up to `max_batch` samples, waiting at most
-`max_wait_s` for more to arrive once a batch has started), grades each batch in one call and
+and a single worker drains it into batches (up to `max_batch` samples; once a batch has
+started it takes what arrives while requests keep coming, for at most `max_wait_s`, without
+idling on a timer), grades each batch in one call and
 hands every request its rows. The queue is bounded in samples: past `max_pending` a request
 is refused at once (`Overloaded`) instead of piling up memory.
 
@@ -24,6 +25,9 @@ from rft.results import Scores
 from rft.reward import RewardFunction
 
 T = TypeVar("T")
+
+# Loop turns without a new request after which a batch stops collecting (see `_next_batch`).
+_IDLE_TURNS = 2
 
 
 class Overloaded(Exception):
@@ -129,15 +133,19 @@ class MicroBatcher(Generic[T]):
         size = len(batch[0].samples)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_wait_s
+        idle = 0
         while size < self.max_batch:
             if self._queue.empty():
-                # Yield once so requests already sent by clients can arrive, then stop at the deadline.
-                remaining = deadline - loop.time()
-                if remaining <= 0:
+                # Let the loop read requests already sent by clients (a request needs a loop
+                # turn or two from the socket to the queue); stop once turns bring nothing
+                # new. Never sleeping on a timer keeps a lone client's latency at the wire's:
+                # under load, requests pile up while a batch is graded, and join the next one.
+                if idle >= _IDLE_TURNS or loop.time() >= deadline:
                     break
-                await asyncio.sleep(min(remaining, 0.0005))
-                if self._queue.empty():
-                    continue
+                idle += 1
+                await asyncio.sleep(0)
+                continue
+            idle = 0
             request = self._queue.get_nowait()
             batch.append(request)
             size += len(request.samples)

@@ -19,11 +19,13 @@ otherwise: it has no authentication, so expose it only on a network you trust.
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -248,4 +250,33 @@ def create_app(reward: RewardFunction, limits: ServeLimits | None = None) -> Sta
     return app
 
 
-__all__ = ["ReplyColumns", "ServeLimits", "create_app", "scores_payload"]
+def run(
+    reward: RewardFunction,
+    limits: ServeLimits | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Serve `reward` with uvicorn until interrupted (`rft serve`): this process is the server.
+
+    uvicorn picks uvloop and httptools (the `serve` extra) over asyncio and h11 when installed.
+    """
+    app = create_app(reward, limits)
+    # Everything built so far (the compiled bundle, the app, imported modules) lives as long
+    # as the process. Without this, every garbage collection of a busy server walks those
+    # objects again: a third of the server's time under load (py-spy, 64 clients).
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        # Loopback by default, and no client address is used: no proxy headers to parse.
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+__all__ = ["ReplyColumns", "ServeLimits", "create_app", "run", "scores_payload"]
