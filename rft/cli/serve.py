@@ -28,6 +28,12 @@ def serve(
     max_pending: int = typer.Option(
         65536, "--max-pending", min=1, help="Most samples queued; past it requests get 503."
     ),
+    max_batch: int = typer.Option(
+        4096,
+        "--max-batch",
+        min=1,
+        help="Most samples graded in one call (concurrent requests are batched up to it).",
+    ),
     max_wait_ms: float = typer.Option(
         2.0,
         "--max-wait-ms",
@@ -47,6 +53,7 @@ def serve(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_samples_per_request=max_samples,
         max_pending_samples=max_pending,
+        max_batch=max_batch,
         max_wait_s=max_wait_ms / 1000.0,
     )
     console.print(f"serving {reward.name!r} on http://{host}:{port} (POST /score, /get_reward)")
