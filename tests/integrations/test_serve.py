@@ -186,12 +186,21 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def cli_server() -> Iterator[str]:
+def cli_server(*options: str) -> Iterator[str]:
     """`rft serve gene_rank.yaml` in its own process on a free loopback port; yields its URL."""
     pytest.importorskip("uvicorn")  # the `serve` extra
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rft.cli.main", "serve", str(GENE_RANK), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "rft.cli.main",
+            "serve",
+            str(GENE_RANK),
+            "--port",
+            str(port),
+            *options,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -272,3 +281,23 @@ def test_a_burst_through_the_server_process_gets_each_client_its_own_scores() ->
     assert health["requests"] == 256
     assert health["samples"] == sum(len(s) for s, _ in requests)
     assert health["batches"] < 256  # the burst shared compiled score calls
+
+
+@pytest.mark.slow
+def test_max_batch_option_bounds_the_batches() -> None:
+    # --max-batch 1: every one-sample request is graded alone, however many arrive at once.
+    async def burst(url: str) -> list[list[float]]:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=16)) as client:
+
+            async def one(i: int) -> list[float]:
+                answer, item = ANSWERS[i % len(ANSWERS)]
+                body = {"samples": [answer], "items": [item]}
+                return (await client.post(url + "/score", json=body)).json()["scores"]
+
+            return await asyncio.gather(*(one(i) for i in range(32)))
+
+    with cli_server("--max-batch", "1") as url:
+        replies = asyncio.run(burst(url))
+        health = httpx.get(url + "/health").json()
+    assert replies == [[[1.0], [0.5], [0.25], [0.0]][i % 4] for i in range(32)]
+    assert (health["batches"], health["largest_batch"]) == (32, 1)
