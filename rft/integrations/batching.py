@@ -4,9 +4,9 @@ A reward function is vectorized: one call over 1,024 samples costs far less than
 of one. A server that graded each request alone would waste that, so requests wait in a queue
 and a single worker drains it into batches (up to `max_batch` samples; once a batch has
 started it takes what arrives while requests keep coming, for at most `max_wait_s`, without
-idling on a timer), grades each batch in one call and
-hands every request its rows. The queue is bounded in samples: past `max_pending` a request
-is refused at once (`Overloaded`) instead of piling up memory.
+idling on a timer), grades each batch in one call and hands every request its rows. The
+queue is bounded in samples: past `max_pending` a request is refused at once (`Overloaded`)
+instead of piling up memory.
 
 What a request gets back is a `Share`: the batch (after `prepare`, run once per batch) and the
 request's rows. Turning a batch into reply columns once and slicing them per request costs
