@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from rft.data import loads_json
 from rft.errors import ERROR_FLAGS
 from rft.integrations.batching import MicroBatcher, Overloaded
 from rft.integrations.openrlhf import Request as OpenRLHFRequest
@@ -76,7 +77,7 @@ async def _read_json(request: Request, limits: ServeLimits) -> dict[str, Any]:
         if len(body) > limits.max_body_bytes:
             raise RequestError(413, f"body exceeds {limits.max_body_bytes} bytes")
     try:
-        payload = orjson.loads(bytes(body))
+        payload = loads_json(bytes(body))
     except orjson.JSONDecodeError as exc:
         raise RequestError(400, f"body is not JSON: {exc}") from None
     if not isinstance(payload, dict):

@@ -109,11 +109,13 @@ def test_malformed_requests_get_a_clear_status(serve_app, path, body, status, sa
 
 def test_bodies_are_read_as_rft_reads_jsonl(serve_app, tmp_path: Path) -> None:
     # The same JSON text scores the same through the server as through `rft eval`'s reader:
-    # unicode as is; integers past 64 bits become floats in both (orjson), so the first
-    # answer does not match its digits anywhere.
+    # unicode as is; integers past 64 bits stay exact in both (orjson alone reads them as
+    # floats, and the neighbouring wrong integer would then render the same).
     big = "123456789012345678901234567890"
+    neighbour = "123456789012345678901234567891"
     lines = [
         f'{{"sample": "{big}", "item": {{"answer": {big}}}}}',
+        f'{{"sample": "{neighbour}", "item": {{"answer": {big}}}}}',
         '{"sample": "18446744073709551615", "item": {"answer": 18446744073709551615}}',
         '{"sample": "Gène 中 😀", "item": {"answer": "Gène 中 😀"}}',
         '{"sample": "\\u00e9", "item": {"answer": "\\u00e9"}}',
@@ -127,7 +129,7 @@ def test_bodies_are_read_as_rft_reads_jsonl(serve_app, tmp_path: Path) -> None:
         .score([r["sample"] for r in rows], [r["item"] for r in rows])
         .scores
     ]
-    assert expected == [0.0, 1.0, 1.0, 1.0]
+    assert expected == [1.0, 0.0, 1.0, 1.0, 1.0]
 
     url = serve_app(EQ)
     samples = ", ".join(line.split('"sample": ')[1].split(', "item"')[0] for line in lines)
