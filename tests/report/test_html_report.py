@@ -221,3 +221,95 @@ def test_the_html_page_escapes_text_and_renders_every_block() -> None:
     ]
     assert '<img alt="hist" src="data:image/png;base64,iVBORw==">' in page
     assert '<li class="warn">' in page and "<h6>Deep</h6>" in page
+
+
+class RubricJudge:
+    """A loopback chat-completions server (rft's fake judge) whose reply is scripted in the
+    graded answer: an answer holding ``REPLY: <text>`` gets `<text>` as the judge's reply."""
+
+    def __init__(self) -> None:
+        from rft.judge.fake_server import FakeJudgeServer, _completion, _sample_text
+
+        class Scripted(FakeJudgeServer):
+            async def _respond(self, method, target, headers, body):  # type: ignore[no-untyped-def]
+                if method == "POST" and target.rstrip("/").endswith("/chat/completions"):
+                    text = _sample_text(json.loads(body)).split("REPLY: ", 1)[-1]
+                    return 200, {}, json.dumps(_completion(text)).encode()
+                return await super()._respond(method, target, headers, body)
+
+        self.server = Scripted()
+
+
+RUBRIC_BUNDLE = """\
+name: graded
+type: rubric
+model: fake-judge
+endpoint: {{base_url: "{base_url}", api_key_env: null}}
+max_retries: 0
+cache: false
+input:
+  - {{role: user, content: "<sample>{{{{ sample.output_text }}}}</sample>"}}
+criteria:
+  - {{name: correct, description: "Is the sum right?", choices: [wrong, partly, right], weight: 3}}
+  - {{name: concise, description: "Is it short?", choices: [rambling, concise]}}
+"""
+
+
+def _verdicts(correct: str, concise: str) -> str:
+    criteria = [
+        {"name": "correct", "reason": "checked", "verdict": correct},
+        {"name": "concise", "reason": "read it", "verdict": concise},
+    ]
+    return "REPLY: " + json.dumps({"criteria": criteria})
+
+
+def test_rubric_criteria_are_sub_scores_of_the_report(tmp_path: Path) -> None:
+    """`rft eval` with a rubric judge (real HTTP): each criterion's mean and pass rate."""
+    answers = [
+        _verdicts("right", "concise"),
+        _verdicts("right", "rambling"),
+        _verdicts("partly", "concise"),
+        _verdicts("wrong", "concise"),
+        'REPLY: {"criteria": [{"name": "correct", "verdict": "maybe"}]}',  # off its choices
+    ]
+    data = tmp_path / "items.jsonl"
+    data.write_text("".join(json.dumps({"id": f"q{i}", "prompt": "1+1"}) + "\n" for i in range(5)))
+    outputs = tmp_path / "outputs.jsonl"
+    outputs.write_text(
+        "".join(json.dumps({"id": f"q{i}", "output_text": a}) + "\n" for i, a in enumerate(answers))
+    )
+    judge = RubricJudge()
+    with judge.server as server:
+        bundle = tmp_path / "rubric.yaml"
+        bundle.write_text(RUBRIC_BUNDLE.format(base_url=server.base_url()))
+        out = tmp_path / "run"
+        args = ["eval", "--data", data, "--grader", bundle, "--outputs", outputs, "-k", "1"]
+        result = CliRunner().invoke(app, [str(a) for a in [*args, "--out", out]])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    # correct: 1, 1, 0.5, 0 over the 4 parsed replies; concise: 1, 0, 1, 1. Pass: >= 0.5.
+    assert metrics["criteria"] == {
+        "graded.correct": {
+            "grader": "graded",
+            "criterion": "correct",
+            "mean": 0.625,
+            "pass_rate": 0.75,
+            "scored": 4,
+        },
+        "graded.concise": {
+            "grader": "graded",
+            "criterion": "concise",
+            "mean": 0.75,
+            "pass_rate": 0.75,
+            "scored": 4,
+        },
+    }
+    html = (out / "report.html").read_text()
+    section = html.split("Rubric criteria", 1)[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S) for r in rows[:3]]
+    assert cells == [
+        ["grader", "criterion", "mean", "pass rate", "scored samples"],
+        ["graded", "correct", "0.625", "0.750", "4"],
+        ["graded", "concise", "0.750", "0.750", "4"],
+    ]
