@@ -23,7 +23,9 @@ sys.path.insert(0, str(HERE))  # this example's calculator.py
 from calculator import build_tiny_model  # noqa: E402
 
 # The arithmetic example's rows (a module of the same name: loaded from its path).
-_spec = importlib.util.spec_from_file_location("arithmetic_data", HERE.parent / "arithmetic" / "build_data.py")
+_spec = importlib.util.spec_from_file_location(
+    "arithmetic_data", HERE.parent / "arithmetic" / "build_data.py"
+)
 arithmetic = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(arithmetic)
 

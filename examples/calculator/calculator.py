@@ -6,7 +6,7 @@
   `response_template` transformers' `parse_response` reads tool calls back with. TRL needs
   both for multi-turn training: the template must render a whole tool conversation
   (`user -> assistant with tool_calls -> tool`) and preserve prefixes.
-- `build_tiny_model`: a ~0.1M parameter Llama with a word-level tokenizer trained on
+- `build_tiny_model`: a ~0.15M parameter Llama with a word-level tokenizer trained on
   demonstration conversations, built from scratch (nothing is downloaded).
 
 A demonstration: ``user: 12+34`` -> ``assistant: <call>{"name": "calculator", "arguments":
@@ -53,6 +53,11 @@ RESPONSE_TEMPLATE: dict[str, Any] = {
     },
 }
 
+# The fixed text around a calculator call's expression: whole tokens of the tiny model's
+# vocabulary (as a BPE trained on tool-call transcripts would merge them), so a call is five
+# tokens and the untrained model learns its format in a short warm-up.
+CALL_PIECES = ['<call>{"name": "calculator", "arguments": {"expression": "', '"}}</call>']
+
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 
 
@@ -88,7 +93,10 @@ def calculator(expression: str) -> str:
 def demonstration(row: dict[str, Any]) -> list[dict[str, Any]]:
     """The ideal episode of a row `{"prompt": [user message], "answer": …}`: call, result, answer."""
     expression = row["prompt"][-1]["content"]
-    call = {"type": "function", "function": {"name": "calculator", "arguments": {"expression": expression}}}
+    call = {
+        "type": "function",
+        "function": {"name": "calculator", "arguments": {"expression": expression}},
+    }
     return [
         {"role": "assistant", "content": "", "tool_calls": [call]},
         {"role": "tool", "name": "calculator", "content": calculator(expression)},
@@ -96,7 +104,9 @@ def demonstration(row: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def build_tiny_model(rows: list[dict[str, Any]], out_dir: str | Path, seed: int = 0) -> dict[str, Any]:
+def build_tiny_model(
+    rows: list[dict[str, Any]], out_dir: str | Path, seed: int = 0
+) -> dict[str, Any]:
     """A tiny Llama and a word-level tokenizer that knows CHAT_TEMPLATE and RESPONSE_TEMPLATE.
 
     The tokenizer is trained on every row's rendered demonstration (so every word, number and
@@ -110,10 +120,13 @@ def build_tiny_model(rows: list[dict[str, Any]], out_dir: str | Path, seed: int 
     probe = build_tokenizer(["x"], level="word")
     probe.chat_template = CHAT_TEMPLATE
     texts = [
-        probe.apply_chat_template(r["prompt"] + demonstration(r), tools=[calculator], tokenize=False)
+        probe.apply_chat_template(
+            r["prompt"] + demonstration(r), tools=[calculator], tokenize=False
+        )
         for r in rows
     ]
     tokenizer = build_tokenizer(texts, level="word")
+    tokenizer.add_tokens(CALL_PIECES)
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.response_template = RESPONSE_TEMPLATE
     config = LlamaConfig(
