@@ -2,7 +2,7 @@
 
     python examples/calculator/build_data.py     # writes runs/calculator/{data,tiny-model}
 
-Rows look like ``{"prompt": [{"role": "user", "content": "12+34"}], "expression": "12+34",
+Rows look like ``{"messages": [{"role": "user", "content": "12+34"}], "expression": "12+34",
 "answer": "46"}``: TRL's GRPO with tools needs chat prompts, and the grader reads
 `expression` (the call it expects) and `answer`. Train and valid pairs are disjoint (the
 arithmetic example's `make_rows`, same seed); the model is `calculator.build_tiny_model`.
@@ -34,7 +34,7 @@ def chat_row(row: dict[str, str]) -> dict[str, Any]:
     """An arithmetic row `{"prompt": "12+34=", "answer": "46"}` as a chat row with its expression."""
     expression = row["prompt"].rstrip("=")
     return {
-        "prompt": [{"role": "user", "content": expression}],
+        "messages": [{"role": "user", "content": expression}],
         "expression": expression,
         "answer": row["answer"],
     }

@@ -23,9 +23,9 @@ from typing import Any
 
 # One turn per line; an assistant turn ends with the EOS token (generation stops there) and
 # holds either its text or its tool calls, each as `<call>{"name": ..., "arguments": ...}</call>`.
+# The tools' schemas are not rendered: the tiny model knows its one tool from training (a real
+# model's template lists them), so SFT, GRPO and evaluation prompts are the same text.
 CHAT_TEMPLATE = (
-    "{%- if tools %}tools:{% for t in tools %} {{ t.function.name }}{% endfor %}{{ '\\n' }}"
-    "{%- endif %}"
     "{%- for m in messages %}"
     "{%- if m.role == 'assistant' %}assistant: {{ m.content or '' }}"
     "{%- for c in m.tool_calls or [] %}<call>"
@@ -91,8 +91,9 @@ def calculator(expression: str) -> str:
 
 
 def demonstration(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ideal episode of a row `{"prompt": [user message], "answer": …}`: call, result, answer."""
-    expression = row["prompt"][-1]["content"]
+    """The ideal episode of a row `{"messages": [user message], "answer": …}`: call, result,
+    answer (what follows the row's messages)."""
+    expression = row["messages"][-1]["content"]
     call = {
         "type": "function",
         "function": {"name": "calculator", "arguments": {"expression": expression}},
@@ -121,7 +122,7 @@ def build_tiny_model(
     probe.chat_template = CHAT_TEMPLATE
     texts = [
         probe.apply_chat_template(
-            r["prompt"] + demonstration(r), tools=[calculator], tokenize=False
+            r["messages"] + demonstration(r), tools=[calculator], tokenize=False
         )
         for r in rows
     ]

@@ -79,10 +79,10 @@ def warm_up(
     records = []
     for row in rows:
         prompt = tokenizer.apply_chat_template(
-            row["prompt"], tools=[calculator], add_generation_prompt=True, tokenize=False
+            row["messages"], tools=[calculator], add_generation_prompt=True, tokenize=False
         )
         full = tokenizer.apply_chat_template(
-            row["prompt"] + demonstration(row), tools=[calculator], tokenize=False
+            row["messages"] + demonstration(row), tools=[calculator], tokenize=False
         )
         # The episode ends with EOS, which SFTTrainer would add again after the newline.
         records.append({"prompt": prompt, "completion": full[len(prompt) :].rstrip("\n")})
@@ -158,7 +158,7 @@ def train(
         model=model,
         reward_funcs=[reward.function()],
         args=config,
-        train_dataset=Dataset.from_list(rows),
+        train_dataset=Dataset.from_list([{**r, "prompt": r["messages"]} for r in rows]),
         processing_class=tokenizer,
         tools=[calculator],
     )

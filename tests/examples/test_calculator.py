@@ -8,13 +8,16 @@ steps in which TRL executes the policy's calculator calls; the reward is the exa
 from __future__ import annotations
 
 import importlib.util
+import json
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from typer.testing import CliRunner
 
-pytestmark = pytest.mark.slow  # builds a model, an SFT warm-up and two GRPO steps (minutes)
+from rft.cli.main import app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "calculator"
 
@@ -41,6 +44,7 @@ def calls_and_results(episode: list[dict]) -> list[tuple[dict, dict]]:
     return pairs
 
 
+@pytest.mark.slow  # builds a model, an SFT warm-up and two GRPO steps (about a minute)
 def test_grpo_with_the_calculator_tool_trains_on_an_episode_reward(tmp_path: Path) -> None:
     build, train = example_module("build_data"), example_module("train")
     calculator = example_module("calculator").calculator
@@ -94,3 +98,104 @@ def test_grpo_with_the_calculator_tool_trains_on_an_episode_reward(tmp_path: Pat
     assert history[-1]["tools/call_frequency"] == pytest.approx(
         sum(details["tool_calls"]) / len(episodes)
     )
+
+
+# -- `rft train` with a `tools:` job field --------------------------------------------------
+JOB = """\
+model: model
+train_file: data/train.jsonl
+valid_file: data/valid.jsonl
+grader: grader.yaml
+tools: [{tool}]
+warmup:
+  n_epochs: 3
+  batch_size: 16
+  learning_rate_multiplier: 3
+  target: |-
+    <call>{{"name": "calculator", "arguments": {{"expression": "{{{{ item.expression }}}}"}}}}</call></s>
+    tool: {{{{ item.answer }}}}
+    assistant: {{{{ item.answer }}}}
+hyperparameters: {{max_steps: 2, batch_size: 4, num_generations: 4, max_completion_tokens: 24,
+                  eval_interval: 2, eval_samples: 8}}
+trainer: {{max_tool_calling_iterations: 2}}
+method: {method}
+output_dir: run
+"""
+
+# A real tool that also writes down each call it served (the example's calculator inside).
+RECORDING_TOOL = f"""\
+import json, sys
+sys.path.insert(0, {str(EXAMPLE)!r})
+from calculator import calculator as _calculator
+
+def calculator(expression: str) -> str:
+    \"\"\"Evaluate an arithmetic expression of integers.
+
+    Args:
+        expression: integers with +, - and * and parentheses, for example 12+34.
+    \"\"\"
+    result = _calculator(expression)
+    with open(__file__ + ".calls.jsonl", "a") as log:
+        log.write(json.dumps({{"expression": expression, "result": result}}) + "\\n")
+    return result
+"""
+
+
+def job_folder(root: Path, tool: str = "tool.py:calculator", method: str = "grpo") -> Path:
+    folder = root / "job"
+    folder.mkdir()
+    (folder / "job.yaml").write_text(JOB.format(tool=tool, method=method))
+    (folder / "tool.py").write_text(RECORDING_TOOL)
+    shutil.copy(EXAMPLE / "grader.yaml", folder / "grader.yaml")
+    return folder / "job.yaml"
+
+
+@pytest.mark.parametrize(
+    ("tool", "method", "message"),
+    [
+        (
+            "../outside.py:calculator",
+            "grpo",
+            "tools[0]: ../outside.py is not a file inside the job's folder",
+        ),
+        (
+            "missing.py:calculator",
+            "grpo",
+            "tools[0]: missing.py is not a file inside the job's folder",
+        ),
+        ("tool.py", "grpo", "tools[0]: 'tool.py' is not `file.py:function`"),
+        ("tool.py:calculator", "rloo", "tools: TRL runs tools with method grpo only, not rloo"),
+    ],
+)
+def test_bad_tools_entries_are_config_errors(
+    tmp_path: Path, tool: str, method: str, message: str
+) -> None:
+    (tmp_path / "outside.py").write_text("def calculator(expression: str) -> str: ...\n")
+    job = job_folder(tmp_path, tool, method)
+    result = CliRunner().invoke(app, ["train", str(job)])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.slow  # builds a model, an SFT warm-up and two GRPO steps (about a minute)
+def test_rft_train_runs_the_jobs_tool_between_turns(tmp_path: Path) -> None:
+    build = example_module("build_data")
+    job = job_folder(tmp_path)
+    build.build(job.parent, n_train=240, n_valid=20)
+    shutil.move(job.parent / "tiny-model", job.parent / "model")
+    result = CliRunner().invoke(app, ["train", str(job)])
+    assert result.exit_code == 0, result.output
+    calls = [
+        json.loads(line) for line in (job.parent / "tool.py.calls.jsonl").read_text().splitlines()
+    ]
+    calculator = example_module("calculator").calculator
+    assert calls  # TRL called the job's tool with the policy's arguments
+    assert all(c["result"] == calculator(c["expression"]) for c in calls)
+    rows = [
+        json.loads(line) for line in (job.parent / "run" / "metrics.jsonl").read_text().splitlines()
+    ]
+    train = [r for r in rows if r.get("type") == "train"]
+    assert [r["step"] for r in train] == [1, 2]
+    # The episode grader scored the calls: some earned credit for calling the calculator.
+    assert max(r["graders"]["calls"] for r in train) > 0
