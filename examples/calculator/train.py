@@ -38,6 +38,7 @@ class EpisodeLog(TrlReward):
         super().__init__(rft.compile(bundle))
         self.steps: list[dict[str, Any]] = []
         self.last: GradedBatch | None = None
+        self.valid: dict[str, dict[str, float]] = {}
 
     def record(self, graded: GradedBatch) -> None:
         super().record(graded)
@@ -111,6 +112,53 @@ def warm_up(
     return trainer.model
 
 
+def rollout(
+    model: Any, tokenizer: Any, messages: list[dict[str, Any]], max_turns: int = 3
+) -> list[dict[str, Any]]:
+    """One greedy episode: generate a turn, run its calculator calls, repeat until an answer."""
+    import torch
+
+    episode: list[dict[str, Any]] = []
+    for _ in range(max_turns):
+        prompt = tokenizer.apply_chat_template(
+            messages + episode,
+            tools=[calculator],
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
+        )
+        with torch.no_grad():
+            out = model.generate(**prompt, do_sample=False, max_new_tokens=12)
+        ids = out[0][prompt["input_ids"].shape[1] :].tolist()
+        turn = tokenizer.parse_response(
+            ids, prefix=prompt["input_ids"][0].tolist(), tools=[calculator]
+        )
+        episode.append(turn)
+        if not turn.get("tool_calls"):
+            break
+        for call in turn["tool_calls"]:
+            function = call["function"]
+            arguments = function.get("arguments")
+            result = (
+                calculator(**arguments)
+                if function.get("name") == "calculator"
+                and isinstance(arguments, dict)
+                and set(arguments) == {"expression"}
+                else f"error: no tool {function.get('name')!r} with arguments {arguments!r}"
+            )
+            episode.append({"role": "tool", "name": function.get("name"), "content": result})
+    return episode
+
+
+def evaluate(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Greedy episodes on `rows` graded by the bundle: mean reward and each sub-grader's mean."""
+    model.eval()
+    episodes = [rollout(model, tokenizer, row["messages"]) for row in rows]
+    with rft.compile(HERE / "grader.yaml") as reward:
+        scores = reward.score(episodes, rows)
+    return {"reward": scores.mean, **{k: float(v.mean()) for k, v in scores.sub_scores.items()}}
+
+
 def train(
     run_dir: Path = DEFAULT_RUN,
     *,
@@ -120,8 +168,13 @@ def train(
     num_generations: int = 4,
     seed: int = 0,
     max_rows: int | None = None,
+    valid_rows: list[dict[str, Any]] | None = None,
 ) -> tuple[Any, EpisodeLog]:
-    """Warm up, then train `steps` GRPO steps with the calculator; returns (trainer, reward log)."""
+    """Warm up, then train `steps` GRPO steps with the calculator; returns (trainer, reward log).
+
+    With `valid_rows`, greedy episodes on them are graded after the warm-up and after GRPO
+    (`log.valid`).
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import GRPOConfig, GRPOTrainer
 
@@ -134,6 +187,9 @@ def train(
     if warmup_epochs > 0:
         model = warm_up(model, tokenizer, rows, out, warmup_epochs, seed)
     reward = EpisodeLog(HERE / "grader.yaml")
+    if valid_rows:
+        reward.valid["after_warmup"] = evaluate(model, tokenizer, valid_rows)
+        model.train()
     config = GRPOConfig(
         output_dir=str(out),
         max_steps=steps,
@@ -163,6 +219,8 @@ def train(
         tools=[calculator],
     )
     trainer.train()
+    if valid_rows:
+        reward.valid["after_grpo"] = evaluate(trainer.model, tokenizer, valid_rows)
     return trainer, reward
 
 
@@ -172,8 +230,15 @@ if __name__ == "__main__":
     parser.add_argument("--warmup-epochs", type=float, default=2.0)
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--eval-rows", type=int, default=100, help="valid rows evaluated (greedy)")
     args = parser.parse_args()
+    valid = read_jsonl(args.run / "data" / "valid.jsonl")[: args.eval_rows]
     trainer, log = train(
-        args.run, warmup_epochs=args.warmup_epochs, steps=args.steps, seed=args.seed
+        args.run,
+        warmup_epochs=args.warmup_epochs,
+        steps=args.steps,
+        seed=args.seed,
+        valid_rows=valid,
     )
-    print(json.dumps({"first_step": log.steps[0], "last_step": log.steps[-1]}, indent=2))
+    summary = {"first_step": log.steps[0], "last_step": log.steps[-1], "valid": log.valid}
+    print(json.dumps(summary, indent=2))

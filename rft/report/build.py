@@ -101,6 +101,60 @@ def _criteria_block(criteria: dict[str, dict[str, Any]], threshold: float) -> li
     ]
 
 
+PANEL_MARK = ".judges_ok"  # panel details: `<grader>.judges_ok`, `.agreement`, `.spread`
+
+
+def panel_metrics(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per judge panel: mean agreement and spread over the samples two or more judges scored
+    (`compared`), and the share of samples where some judge failed."""
+    import pandas as pd  # on first use, like the rest of the report's frame code
+
+    kept = frame[~frame["skipped"].astype(bool)] if "skipped" in frame else frame
+    out: dict[str, dict[str, Any]] = {}
+    for column in frame.columns:
+        if not column.endswith(PANEL_MARK) or column.startswith("score."):
+            continue
+        grader = column.removesuffix(PANEL_MARK)
+        agreement = pd.to_numeric(kept[f"{grader}.agreement"], errors="coerce").dropna()
+        spread = pd.to_numeric(kept[f"{grader}.spread"], errors="coerce")[agreement.index]
+        # `["a: flag", ...]` where a judge failed: a list, or its JSON text in a saved table.
+        failed = kept[f"{grader}.failed_judges"].map(
+            lambda v: bool(v) if isinstance(v, list) else isinstance(v, str) and v.startswith("[")
+        )
+        out[grader] = {
+            "agreement": float(agreement.mean()) if len(agreement) else None,
+            "spread": float(spread.mean()) if len(spread) else None,
+            "failed_judge_rate": float(failed.mean()) if len(failed) else None,
+            "compared": len(agreement),
+        }
+    return out
+
+
+def _panel_block(panels: dict[str, dict[str, Any]]) -> list[Any]:
+    if not panels:
+        return []
+    rows = [
+        [g, m["agreement"], m["spread"], m["failed_judge_rate"], m["compared"]]
+        for g, m in panels.items()
+    ]
+    return [
+        Heading("Judge panels"),
+        table(
+            [
+                "panel",
+                "mean agreement",
+                "mean spread",
+                "samples with a failed judge",
+                "samples compared",
+            ],
+            rows,
+            "Agreement: mean pairwise 1 - |a - b| between the judges of a sample (1 = unanimous); "
+            "spread: highest minus lowest judge score; both over the samples that two or more "
+            "judges scored. Each judge's own mean is its sub-score above.",
+        ),
+    ]
+
+
 def _at_k_block(summary: dict[str, Any]) -> list[Any]:
     at_k = summary.get("at_k") or {}
     if not at_k.get("pass"):
@@ -272,10 +326,11 @@ def build_report(
             for field in group_by
         }
         criteria = criterion_metrics(frame, threshold)
+        panels = panel_metrics(frame)
         checks += frame_checks(frame, summary)
-        metrics |= {"summary": summary, "groups": groups, "criteria": criteria}
+        metrics |= {"summary": summary, "groups": groups, "criteria": criteria, "panels": panels}
         doc.add(Heading("Headline"), table(["metric", "value"], headline_table(summary)))
-        doc.add(*_criteria_block(criteria, threshold))
+        doc.add(*_criteria_block(criteria, threshold), *_panel_block(panels))
         doc.add(*_at_k_block(summary), *_ranked_block(summary), *_group_block(groups))
     if run.history is not None:
         checks += history_checks(run.history)
