@@ -15,7 +15,6 @@ from rft.errors import ErrorFlag
 from rft.graders.base import CompileContext, Grader, GraderOutput, arun_grader
 from rft.graders.registry import build_grader, register
 from rft.spec.panel import PanelSpec
-from rft.templates import CompiledTemplate
 
 
 def agreement(scores: list[float]) -> float | None:
@@ -85,9 +84,6 @@ class PanelGrader(Grader):
 
     def children(self) -> dict[str, Grader]:
         return dict(self.judges)
-
-    def templates(self) -> list[CompiledTemplate]:
-        return [t for judge in self.judges.values() for t in judge.templates()]
 
     def grade(self, batch: Batch) -> GraderOutput:
         return run_sync(self.agrade(batch))

@@ -224,3 +224,14 @@ def test_json_usage_counts_each_member_model(scripted_server, tmp_path):
     }
     assert first["reward"] == pytest.approx(0.7)
     assert first["sub_rewards"] == {}  # a panel is not a `multi`: no sub_rewards
+
+
+def test_a_missing_item_field_is_reported_once_per_judge(scripted_server):
+    judges = {
+        "a": member(
+            scripted_server, "judge-a", input=[{"role": "user", "content": "{{ item.q }}"}]
+        ),
+        "b": member(scripted_server, "judge-b"),
+    }
+    with rft.compile({"type": "panel", "name": "panel", "judges": judges}) as reward:
+        assert reward.check_items([{}]) == ["row 1: grader `a` reads `item.q`, which is missing"]
