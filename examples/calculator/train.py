@@ -115,8 +115,11 @@ def warm_up(
 def rollout(
     model: Any, tokenizer: Any, messages: list[dict[str, Any]], max_turns: int = 3
 ) -> list[dict[str, Any]]:
-    """One greedy episode: generate a turn, run its calculator calls, repeat until an answer."""
+    """One greedy episode: generate a turn, run its calculator calls, repeat until an answer.
+
+    Turns are parsed as TRL parses them in training (a malformed call stays text)."""
     import torch
+    from trl.chat_template_utils import parse_response
 
     episode: list[dict[str, Any]] = []
     for _ in range(max_turns):
@@ -130,8 +133,8 @@ def rollout(
         with torch.no_grad():
             out = model.generate(**prompt, do_sample=False, max_new_tokens=12)
         ids = out[0][prompt["input_ids"].shape[1] :].tolist()
-        turn = tokenizer.parse_response(
-            ids, prefix=prompt["input_ids"][0].tolist(), tools=[calculator]
+        turn = parse_response(
+            tokenizer, ids, prefix=prompt["input_ids"][0].tolist(), tools=[calculator]
         )
         episode.append(turn)
         if not turn.get("tool_calls"):

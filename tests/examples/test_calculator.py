@@ -49,8 +49,9 @@ def test_grpo_with_the_calculator_tool_trains_on_an_episode_reward(tmp_path: Pat
     build, train = example_module("build_data"), example_module("train")
     calculator = example_module("calculator").calculator
     build.build(tmp_path, n_train=240, n_valid=20)
+    valid = train.read_jsonl(tmp_path / "data" / "valid.jsonl")[:8]
     trainer, log = train.train(
-        tmp_path, warmup_epochs=3, steps=2, prompts_per_step=4, num_generations=4
+        tmp_path, warmup_epochs=3, steps=2, prompts_per_step=4, num_generations=4, valid_rows=valid
     )
     assert trainer.state.global_step == 2
     assert len(log.steps) == 2  # one graded batch per step
@@ -90,6 +91,14 @@ def test_grpo_with_the_calculator_tool_trains_on_an_episode_reward(tmp_path: Pat
             assert value == 0.0
         elif names == ["calculator"]:
             assert value >= 0.5  # the right tool, with arguments right or not
+    # The greedy tool-loop evaluation graded 8 episodes after the warm-up and after GRPO.
+    assert list(log.valid) == ["after_warmup", "after_grpo"]
+    assert all(set(v) == {"reward", "answer", "calls"} for v in log.valid.values())
+    episode = train.rollout(trainer.model, trainer.processing_class, valid[0]["messages"])
+    for call, result in calls_and_results(episode):
+        arguments = call["function"]["arguments"]
+        if call["function"]["name"] == "calculator" and set(arguments) == {"expression"}:
+            assert result["content"] == calculator(**arguments)
     # TRL trained on exactly these rewards and counted the tool calls.
     history = [h for h in trainer.state.log_history if "reward" in h]
     assert [h["rewards/calculator_episode/mean"] for h in history] == pytest.approx(
