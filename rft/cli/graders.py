@@ -72,12 +72,9 @@ def validate(
 def _endpoint_problems(reward: Any) -> list[str]:
     problems = []
 
-    judges: list[tuple[str, Any]] = []
+    # A panel's judges are graders of the tree too (its children), so each is checked once.
     for name, grader in reward.graders().items():
-        judges.append((name, grader.spec))
-        # A panel's judges are its own parts, not children in the bundle's tree.
-        judges += [(f"{name}.{k}", j.spec) for k, j in getattr(grader, "judges", {}).items()]
-    for name, spec in judges:
+        spec = grader.spec
         if isinstance(spec, JudgeSettings):
             problem = check_endpoint(spec, base_dir=reward.bundle.base_dir)
             if problem:
