@@ -6,6 +6,8 @@ The one JSONL reader/writer of rft: dataset rows (`read_jsonl`), model outputs t
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,26 @@ def _check_file(path: Path) -> None:
         )
 
 
+_LONG_DIGIT_RUN = re.compile(rb"\d{20,}")
+
+
+def loads_json(raw: bytes) -> Any:
+    """One JSON value, as orjson reads it, except that integers past 64 bits stay exact.
+
+    orjson reads `123456789012345678901234567890` as the float 1.2345678901234568e+29, and a
+    gold answer that became a float would pass a neighbouring wrong integer. A text with a run
+    of 20 or more digits is therefore parsed again by the standard library (after orjson has
+    accepted it, so NaN and infinities stay refused). Raises `orjson.JSONDecodeError`.
+
+    >>> loads_json(b'{"answer": 123456789012345678901234567890}')
+    {'answer': 123456789012345678901234567890}
+    """
+    value = orjson.loads(raw)
+    if _LONG_DIGIT_RUN.search(raw):
+        return json.loads(raw)
+    return value
+
+
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed JSON value) for each non-blank line; DataError on a bad line."""
     path = Path(path)
@@ -66,7 +88,7 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
             if not raw.strip():
                 continue
             try:
-                yield number, orjson.loads(raw)
+                yield number, loads_json(raw)
             except orjson.JSONDecodeError as exc:
                 snippet = printable(raw.decode("utf-8", "replace").strip())
                 snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."

@@ -1,4 +1,7 @@
-"""JSON Schemas generated from the pydantic models (kept in `schemas/`, checked by a test).
+"""The grader bundle's JSON Schema, generated from the pydantic spec models.
+
+`schemas/` holds it and the train job's (`rft.train.config.job_json_schema`); both are written by
+`rft graders schema` (`rft/cli/schemas.py`) and kept in sync by a test.
 
 Editors use them for completion and validation of bundles
 (`# yaml-language-server: $schema=../schemas/bundle.schema.json`).
@@ -6,10 +9,7 @@ Editors use them for completion and validation of bundles
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rft.spec.bundle import GRADER_SPEC_ADAPTER, SPEC_CLASSES
@@ -34,34 +34,5 @@ def bundle_json_schema() -> dict[str, Any]:
     }
 
 
-def _optional(module: str, function: str) -> Callable[[], dict[str, Any]] | None:
-    # The train job schema lives with the train package; the core must not require it.
-    try:
-        return getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError):
-        return None
-
-
-def all_schemas() -> dict[str, dict[str, Any]]:
-    """File name -> schema, for everything `schemas/` holds."""
-    schemas = {"bundle.schema.json": bundle_json_schema()}
-    job = _optional("rft.train.config", "job_json_schema")
-    if job is not None:
-        schemas["train_job.schema.json"] = job()
-    return schemas
-
-
 def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
-
-
-def write_schemas(out_dir: str | Path) -> list[Path]:
-    """Write every schema into `out_dir`; returns the paths written."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, schema in all_schemas().items():
-        path = out / name
-        path.write_text(render(schema), encoding="utf-8")
-        written.append(path)
-    return written

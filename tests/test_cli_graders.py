@@ -201,3 +201,18 @@ def test_progress_is_rich_on_a_terminal() -> None:
 
     out = Console(file=io.StringIO(), force_terminal=True)
     assert isinstance(make_progress(out=out), Progress)
+
+
+def test_check_endpoints_names_each_panel_judge_once(repo: Path) -> None:
+    # Nothing listens on the panel's three loopback ports: one problem per judge, none twice.
+    result = runner.invoke(
+        app,
+        ["graders", "validate", str(repo / "graders" / "panel_example.yaml"), "--check-endpoints"],
+    )
+    assert result.exit_code == 2, result.output
+    problems = [line for line in result.output.splitlines() if "cannot reach the judge" in line]
+    assert [line.split("grader `")[1].split("`")[0] for line in problems] == [
+        "qwen",
+        "llama",
+        "strict",
+    ]

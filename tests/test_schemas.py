@@ -8,7 +8,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from rft.schema import all_schemas, render
+from rft.cli.schemas import all_schemas
+from rft.schema import render
 
 
 def test_schemas_are_in_sync(repo: Path) -> None:

@@ -13,11 +13,11 @@ from rich.text import Text
 
 import rft
 from rft.cli.common import EXIT_USAGE, console, err_console, friendly_errors
+from rft.cli.schemas import write_schemas
 from rft.data import printable, read_jsonl, read_samples
 from rft.errors import DataError, Location
 from rft.judge import check_endpoint
 from rft.report.probes import run_probes
-from rft.schema import write_schemas
 from rft.spec.model import JudgeSettings
 from rft.testing import run_bundle_tests
 
@@ -72,12 +72,9 @@ def validate(
 def _endpoint_problems(reward: Any) -> list[str]:
     problems = []
 
-    judges: list[tuple[str, Any]] = []
+    # A panel's judges are graders of the tree too (its children), so each is checked once.
     for name, grader in reward.graders().items():
-        judges.append((name, grader.spec))
-        # A panel's judges are its own parts, not children in the bundle's tree.
-        judges += [(f"{name}.{k}", j.spec) for k, j in getattr(grader, "judges", {}).items()]
-    for name, spec in judges:
+        spec = grader.spec
         if isinstance(spec, JudgeSettings):
             problem = check_endpoint(spec, base_dir=reward.bundle.base_dir)
             if problem:

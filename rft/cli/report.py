@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from rft.cli.common import console, friendly_errors
 from rft.report.build import rebuild_report
-from rft.report.compare import compare_runs, write_comparison
+from rft.report.compare import METRIC_NAMES, compare_runs, write_comparison
 from rft.report.metrics import Interval
 
 
@@ -34,7 +34,11 @@ def _print_comparison(data: dict[str, Any]) -> None:
     table = Table(title=f"B − A over {data['paired_items']} paired items")
     for column in ("metric", "B − A", "95% CI", "excludes 0"):
         table.add_column(column)
-    rows = [("reward", data["reward_delta"]), *list(data["grader_deltas"].items())]
+    rows = [
+        ("reward", data["reward_delta"]),
+        *[(METRIC_NAMES[m], v) for m, v in data.get("ranking_deltas", {}).items()],
+        *list(data["grader_deltas"].items()),
+    ]
     for name, values in rows:
         interval = Interval(**values)
         table.add_row(
@@ -44,6 +48,10 @@ def _print_comparison(data: dict[str, Any]) -> None:
             "yes" if interval.excludes_zero else "no",
         )
     console.print(table)
+    console.print(
+        f"paired by {data['paired_on']}; 95% paired bootstrap over items, seed {data['seed']}",
+        highlight=False,
+    )
     console.print(
         f"improved items: {data['improved']}, regressed items: {data['regressed']} "
         f"(item mean crossing {data['pass_threshold']})"
@@ -86,9 +94,10 @@ def register(app: typer.Typer) -> None:
         pass_threshold: float | None = typer.Option(
             None, help="Item mean at which an item counts as passed (default: A's)."
         ),
-        seed: int = typer.Option(0, help="Bootstrap seed."),
+        seed: int = typer.Option(0, help="Bootstrap seed (same seed, same intervals)."),
     ) -> None:
-        """Paired per-item comparison of B against A, with the items that flipped."""
+        """Paired per-item comparison of B against A: B − A with a paired bootstrap 95% CI on
+        the mean reward, each grader and (ranked_list bundles) MRR, top@1 and top@5."""
         comparison = compare_runs(a, b, threshold=pass_threshold, seed=seed)
         _print_comparison(comparison.to_dict())
         folder = out or b / f"compare-{a.resolve().name}"

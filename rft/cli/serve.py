@@ -28,15 +28,23 @@ def serve(
     max_pending: int = typer.Option(
         65536, "--max-pending", min=1, help="Most samples queued; past it requests get 503."
     ),
+    max_batch: int = typer.Option(
+        4096,
+        "--max-batch",
+        min=1,
+        help="Most samples graded in one call (concurrent requests are batched up to it).",
+    ),
     max_wait_ms: float = typer.Option(
-        2.0, "--max-wait-ms", min=0.0, max=1000.0, help="How long a batch waits for more requests."
+        2.0,
+        "--max-wait-ms",
+        min=0.0,
+        max=1000.0,
+        help="Longest a batch keeps taking requests that keep arriving.",
     ),
 ) -> None:
     """Serve BUNDLE over HTTP: POST /score, POST /get_reward (OpenRLHF), GET /health."""
-    import uvicorn  # only this command needs the ASGI server
-
     import rft
-    from rft.integrations.serve import ServeLimits, create_app
+    from rft.integrations.serve import ServeLimits, run
 
     if not bundle.is_file():
         raise ConfigError(f"{bundle}: no such bundle file; pass the path of a grader YAML/JSON")
@@ -45,10 +53,11 @@ def serve(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_samples_per_request=max_samples,
         max_pending_samples=max_pending,
+        max_batch=max_batch,
         max_wait_s=max_wait_ms / 1000.0,
     )
     console.print(f"serving {reward.name!r} on http://{host}:{port} (POST /score, /get_reward)")
-    uvicorn.run(create_app(reward, limits), host=host, port=port, log_level="warning")
+    run(reward, limits, host=host, port=port)
 
 
 def register(app: typer.Typer) -> None:

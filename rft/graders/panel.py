@@ -15,7 +15,6 @@ from rft.errors import ErrorFlag
 from rft.graders.base import CompileContext, Grader, GraderOutput, arun_grader
 from rft.graders.registry import build_grader, register
 from rft.spec.panel import PanelSpec
-from rft.templates import CompiledTemplate
 
 
 def agreement(scores: list[float]) -> float | None:
@@ -59,7 +58,12 @@ class PanelGrader(Grader):
     Details per sample: `judge.<key>` (that judge's score, None where it failed),
     `failed_judges` (`["key: flag", …]` or None), `judges_ok` (how many counted),
     `agreement` (mean pairwise agreement 1 - |a - b|, see `agreement`; None with fewer than
-    two judges counted) and `spread` (max - min). Usage sums the judges' usage.
+    two judges counted) and `spread` (max - min).
+
+    The judges are the panel's children, so each has its own sub-score (0 where it failed;
+    `failed_judges` says where) and its own usage under its own model: `Scores.usage` sums
+    them and `to_openai` counts `model_grader_token_usage_per_model` per judge model. A
+    judge's flags stay in the panel's details, never in the sample's error flags.
 
     Args (spec fields):
         judges: `{key: model grader spec}` (at least two; one model several times needs
@@ -78,8 +82,8 @@ class PanelGrader(Grader):
         }
         self.aggregate = _AGGREGATES[spec.aggregate]
 
-    def templates(self) -> list[CompiledTemplate]:
-        return [t for judge in self.judges.values() for t in judge.templates()]
+    def children(self) -> dict[str, Grader]:
+        return dict(self.judges)
 
     def grade(self, batch: Batch) -> GraderOutput:
         return run_sync(self.agrade(batch))
@@ -122,9 +126,12 @@ class PanelGrader(Grader):
             details["spread"][i] = max(ok) - min(ok)
         out.flag(ErrorFlag.model_grader_server_error, all_failed, messages)
         out.details = details
-        for o in outputs:
-            for name, value in o.usage.items():
-                out.usage[name] = out.usage.get(name, 0.0) + value
+        # Each judge reports its own usage (and model) as a child; a failed judge's flags are
+        # the panel's details, not the sample's errors.
+        out.children = {
+            key: GraderOutput(scores=o.scores, details=o.details, usage=o.usage, seconds=o.seconds)
+            for key, o in zip(keys, outputs, strict=True)
+        }
         return out
 
     def close(self) -> None:

@@ -2,33 +2,51 @@
 
 A reward function is vectorized: one call over 1,024 samples costs far less than 1,024 calls
 of one. A server that graded each request alone would waste that, so requests wait in a queue
-and a single worker drains it into batches (up to `max_batch` samples, waiting at most
-`max_wait_s` for more to arrive once a batch has started), grades each batch in one call and
-hands every request its slice. The queue is bounded in samples: past `max_pending` a request
-is refused at once (`Overloaded`) instead of piling up memory.
+and a single worker drains it into batches (up to `max_batch` samples; once a batch has
+started it takes what arrives while requests keep coming, for at most `max_wait_s`, without
+idling on a timer), grades each batch in one call and hands every request its rows. The
+queue is bounded in samples: past `max_pending` a request is refused at once (`Overloaded`)
+instead of piling up memory.
+
+What a request gets back is a `Share`: the batch (after `prepare`, run once per batch) and the
+request's rows. Turning a batch into reply columns once and slicing them per request costs
+far less than copying a `Scores` per request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rft.results import Scores
 from rft.reward import RewardFunction
+
+T = TypeVar("T")
+
+# Loop turns without a new request after which a batch stops collecting (see `_next_batch`).
+_IDLE_TURNS = 2
 
 
 class Overloaded(Exception):
     """The queue holds `max_pending` samples already: retry later."""
 
 
+@dataclass(frozen=True)
+class Share(Generic[T]):
+    """One request's part of a graded batch: `rows` of `batch` (what `prepare` made of it)."""
+
+    batch: T
+    rows: slice
+
+
 @dataclass
-class _Request:
-    samples: list[Any]
-    items: list[Mapping[str, Any]]
-    future: asyncio.Future[Scores]
+class _Request(Generic[T]):
+    samples: Sequence[Any]
+    items: Sequence[Mapping[str, Any]]
+    future: asyncio.Future[Share[T]]
 
 
 @dataclass
@@ -43,9 +61,16 @@ class BatchStats:
     grading_seconds: float = 0.0
 
 
+def _as_is(scores: Scores) -> Scores:
+    return scores
+
+
 @dataclass
-class MicroBatcher:
+class MicroBatcher(Generic[T]):
     """Grade concurrent requests in shared batches. Start with `start()` inside a running loop.
+
+    `prepare` turns each graded batch into what requests take their rows of (once per batch);
+    by default the `Scores` itself.
 
     >>> import asyncio, rft
     >>> reward = rft.compile({"type": "string_check", "name": "eq", "operation": "eq",
@@ -56,19 +81,20 @@ class MicroBatcher:
     ...     a, b = await asyncio.gather(batcher.score(["4"], [{"answer": "4"}]),
     ...                                 batcher.score(["5"], [{"answer": "4"}]))
     ...     await batcher.stop()
-    ...     return float(a.scores[0]), float(b.scores[0]), batcher.stats.batches
+    ...     return a.batch.scores[a.rows].tolist(), b.batch.scores[b.rows].tolist(), batcher.stats.batches
     >>> asyncio.run(demo())
-    (1.0, 0.0, 1)
+    ([1.0], [0.0], 1)
     """
 
     reward: RewardFunction
     max_batch: int = 4096
     max_wait_s: float = 0.002
     max_pending: int = 65536
+    prepare: Callable[[Scores], T] = _as_is  # type: ignore[assignment]
     stats: BatchStats = field(default_factory=BatchStats)
 
     def __post_init__(self) -> None:
-        self._queue: asyncio.Queue[_Request] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Request[T]] = asyncio.Queue()
         self._pending = 0
         self._worker: asyncio.Task[None] | None = None
 
@@ -89,32 +115,37 @@ class MicroBatcher:
             if not request.future.done():
                 request.future.set_exception(RuntimeError("server shutting down"))
 
-    async def score(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> Scores:
-        """Grade one request's samples; waits for the batch it joins."""
+    async def score(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> Share[T]:
+        """Grade one request's samples; waits for the batch it joins. The caller must not
+        change `samples` or `items` until this returns (they are not copied)."""
         if self._pending + len(samples) > self.max_pending:
             self.stats.refused += 1
             raise Overloaded(f"{self._pending} samples already queued (limit {self.max_pending})")
-        future: asyncio.Future[Scores] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Share[T]] = asyncio.get_running_loop().create_future()
         self._pending += len(samples)
         self.stats.requests += 1
         self.stats.samples += len(samples)
-        await self._queue.put(_Request(list(samples), list(items), future))
+        self._queue.put_nowait(_Request(samples, items, future))
         return await future
 
-    async def _next_batch(self) -> list[_Request]:
+    async def _next_batch(self) -> list[_Request[T]]:
         batch = [await self._queue.get()]
         size = len(batch[0].samples)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_wait_s
+        idle = 0
         while size < self.max_batch:
             if self._queue.empty():
-                # Yield once so requests already sent by clients can arrive, then stop at the deadline.
-                remaining = deadline - loop.time()
-                if remaining <= 0:
+                # Let the loop read requests already sent by clients (a request needs a loop
+                # turn or two from the socket to the queue); stop once turns bring nothing
+                # new. Never sleeping on a timer keeps a lone client's latency at the wire's:
+                # under load, requests pile up while a batch is graded, and join the next one.
+                if idle >= _IDLE_TURNS or loop.time() >= deadline:
                     break
-                await asyncio.sleep(min(remaining, 0.0005))
-                if self._queue.empty():
-                    continue
+                idle += 1
+                await asyncio.sleep(0)
+                continue
+            idle = 0
             request = self._queue.get_nowait()
             batch.append(request)
             size += len(request.samples)
@@ -135,7 +166,7 @@ class MicroBatcher:
             items = [i for r in batch for i in r.items]
             started = loop.time()
             try:
-                scores = await self._grade(samples, items)
+                prepared = self.prepare(await self._grade(samples, items))
             except Exception as exc:  # a grader bug must fail its requests, not the server
                 for request in batch:
                     if not request.future.done():
@@ -145,7 +176,7 @@ class MicroBatcher:
                 for request in batch:
                     n = len(request.samples)
                     if not request.future.done():
-                        request.future.set_result(scores.take(range(offset, offset + n)))
+                        request.future.set_result(Share(prepared, slice(offset, offset + n)))
                     offset += n
             finally:
                 self._pending -= len(samples)
@@ -154,4 +185,4 @@ class MicroBatcher:
                 self.stats.grading_seconds += loop.time() - started
 
 
-__all__ = ["BatchStats", "MicroBatcher", "Overloaded"]
+__all__ = ["BatchStats", "MicroBatcher", "Overloaded", "Share"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,6 +127,34 @@ def _no_answer(raw: str) -> Parsed:
     return Parsed(error=f"reply has no answer outside its <think> reasoning: {_short(raw)}")
 
 
+def _bare_number_error(text: str) -> str | None:
+    if _BARE_NUMBER.match(text):
+        return None
+    return f"reply is neither JSON with `result` nor a number: {_short(text)}"
+
+
+def _result(
+    text: str, pattern: re.Pattern[str] | None, bare_error: Callable[[str], str | None]
+) -> tuple[Any, Parsed | None]:
+    """The reply's raw result, or (None, the failure): the `reply_pattern`'s group when one is
+    set, else JSON's `result`, else the bare reply when `bare_error` accepts it (None)."""
+    raw_text, text = text, clean(text)
+    if not text:
+        return None, _no_answer(raw_text)
+    if pattern is not None:
+        raw = _pattern_value(text, pattern)
+        if raw is None:
+            return None, Parsed(error=f"reply does not match reply_pattern: {_short(text)}")
+        return raw, None
+    found, raw, error = _json_result(text)
+    if error is not None:
+        return None, Parsed(error=error)
+    if found:
+        return raw, None
+    bare = bare_error(text)
+    return (None, Parsed(error=bare)) if bare is not None else (text, None)
+
+
 def parse_score(text: str, rng: tuple[float, float], pattern: re.Pattern[str] | None) -> Parsed:
     """A number from the reply, truncated to `rng` (inclusive) with a note when outside.
 
@@ -134,24 +163,9 @@ def parse_score(text: str, rng: tuple[float, float], pattern: re.Pattern[str] | 
         rng: the (low, high) of the judge's scale.
         pattern: a `reply_pattern`; when set, the only accepted form.
     """
-    raw_text, text = text, clean(text)
-    if not text:
-        return _no_answer(raw_text)
-    raw: Any
-    if pattern is not None:
-        raw = _pattern_value(text, pattern)
-        if raw is None:
-            return Parsed(error=f"reply does not match reply_pattern: {_short(text)}")
-    else:
-        found, raw, error = _json_result(text)
-        if error is not None:
-            return Parsed(error=error)
-        if not found:
-            if not _BARE_NUMBER.match(text):
-                return Parsed(
-                    error=f"reply is neither JSON with `result` nor a number: {_short(text)}"
-                )
-            raw = text
+    raw, failed = _result(text, pattern, _bare_number_error)
+    if failed is not None:
+        return failed
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         return Parsed(error=f"result {raw!r} is not a number")
     try:
@@ -176,20 +190,9 @@ def parse_label(text: str, labels: list[str], pattern: re.Pattern[str] | None) -
         labels: the allowed labels.
         pattern: a `reply_pattern`; when set, the only accepted form.
     """
-    raw_text, text = text, clean(text)
-    if not text:
-        return _no_answer(raw_text)
-    raw: Any
-    if pattern is not None:
-        raw = _pattern_value(text, pattern)
-        if raw is None:
-            return Parsed(error=f"reply does not match reply_pattern: {_short(text)}")
-    else:
-        found, raw, error = _json_result(text)
-        if error is not None:
-            return Parsed(error=error)
-        if not found:
-            raw = text
+    raw, failed = _result(text, pattern, lambda _bare: None)
+    if failed is not None:
+        return failed
     if not isinstance(raw, str):
         return Parsed(error=f"result {raw!r} is not a label")
     by_key = {label.casefold(): label for label in labels}

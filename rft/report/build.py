@@ -56,6 +56,105 @@ def headline_table(summary: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+CRITERION = ".criterion."  # rubric details: `<grader>.criterion.<name>` columns
+
+
+def criterion_metrics(frame: pd.DataFrame, threshold: float) -> dict[str, dict[str, Any]]:
+    """Per rubric criterion (keyed `<grader>.<criterion>`): its grader and name, mean score,
+    pass rate (share >= `threshold`) and how many samples it was scored on (a sample whose
+    judge reply failed has no criterion scores)."""
+    import pandas as pd  # on first use, like the rest of the report's frame code
+
+    kept = frame[~frame["skipped"].astype(bool)] if "skipped" in frame else frame
+    out: dict[str, dict[str, Any]] = {}
+    for column in frame.columns:
+        if CRITERION not in column or column.startswith("score."):
+            continue
+        grader, _, criterion = column.rpartition(CRITERION)
+        # CSV tables hold a missing score as "": coerce, then drop.
+        values = pd.to_numeric(kept[column], errors="coerce").dropna()
+        out[f"{grader}.{criterion}"] = {
+            "grader": grader,
+            "criterion": criterion,
+            "mean": float(values.mean()) if len(values) else None,
+            "pass_rate": float((values >= threshold).mean()) if len(values) else None,
+            "scored": len(values),
+        }
+    return out
+
+
+def _criteria_block(criteria: dict[str, dict[str, Any]], threshold: float) -> list[Any]:
+    if not criteria:
+        return []
+    rows = [
+        [m["grader"], m["criterion"], m["mean"], m["pass_rate"], m["scored"]]
+        for m in criteria.values()
+    ]
+    return [
+        Heading("Rubric criteria"),
+        table(
+            ["grader", "criterion", "mean", "pass rate", "scored samples"],
+            rows,
+            f"Each rubric criterion as a sub-score: its mean over the samples the judge scored "
+            f"and the share scoring >= {threshold}; samples whose reply failed are not counted.",
+        ),
+    ]
+
+
+PANEL_MARK = ".judges_ok"  # panel details: `<grader>.judges_ok`, `.agreement`, `.spread`
+
+
+def panel_metrics(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per judge panel: mean agreement and spread over the samples two or more judges scored
+    (`compared`), and the share of samples where some judge failed."""
+    import pandas as pd  # on first use, like the rest of the report's frame code
+
+    kept = frame[~frame["skipped"].astype(bool)] if "skipped" in frame else frame
+    out: dict[str, dict[str, Any]] = {}
+    for column in frame.columns:
+        if not column.endswith(PANEL_MARK) or column.startswith("score."):
+            continue
+        grader = column.removesuffix(PANEL_MARK)
+        agreement = pd.to_numeric(kept[f"{grader}.agreement"], errors="coerce").dropna()
+        spread = pd.to_numeric(kept[f"{grader}.spread"], errors="coerce")[agreement.index]
+        # `["a: flag", ...]` where a judge failed: a list, or its JSON text in a saved table.
+        failed = kept[f"{grader}.failed_judges"].map(
+            lambda v: bool(v) if isinstance(v, list) else isinstance(v, str) and v.startswith("[")
+        )
+        out[grader] = {
+            "agreement": float(agreement.mean()) if len(agreement) else None,
+            "spread": float(spread.mean()) if len(spread) else None,
+            "failed_judge_rate": float(failed.mean()) if len(failed) else None,
+            "compared": len(agreement),
+        }
+    return out
+
+
+def _panel_block(panels: dict[str, dict[str, Any]]) -> list[Any]:
+    if not panels:
+        return []
+    rows = [
+        [g, m["agreement"], m["spread"], m["failed_judge_rate"], m["compared"]]
+        for g, m in panels.items()
+    ]
+    return [
+        Heading("Judge panels"),
+        table(
+            [
+                "panel",
+                "mean agreement",
+                "mean spread",
+                "samples with a failed judge",
+                "samples compared",
+            ],
+            rows,
+            "Agreement: mean pairwise 1 - |a - b| between the judges of a sample (1 = unanimous); "
+            "spread: highest minus lowest judge score; both over the samples that two or more "
+            "judges scored. Each judge's own mean is its sub-score above.",
+        ),
+    ]
+
+
 def _at_k_block(summary: dict[str, Any]) -> list[Any]:
     at_k = summary.get("at_k") or {}
     if not at_k.get("pass"):
@@ -226,9 +325,12 @@ def build_report(
             field: summarize_groups(frame, field, item_field(frame, field), threshold=threshold)
             for field in group_by
         }
+        criteria = criterion_metrics(frame, threshold)
+        panels = panel_metrics(frame)
         checks += frame_checks(frame, summary)
-        metrics |= {"summary": summary, "groups": groups}
+        metrics |= {"summary": summary, "groups": groups, "criteria": criteria, "panels": panels}
         doc.add(Heading("Headline"), table(["metric", "value"], headline_table(summary)))
+        doc.add(*_criteria_block(criteria, threshold), *_panel_block(panels))
         doc.add(*_at_k_block(summary), *_ranked_block(summary), *_group_block(groups))
     if run.history is not None:
         checks += history_checks(run.history)

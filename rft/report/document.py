@@ -44,7 +44,18 @@ class Checks:
     checks: list[Check]
 
 
-Block = Heading | Paragraph | Table | Figure | Checks
+@dataclass
+class Links:
+    """A list of links to other files: (text, href relative to the page; None when missing).
+
+    The renderers write the href as given: the caller makes it relative, so that the page and
+    the files it links to can be moved (or served) together.
+    """
+
+    links: list[tuple[str, str | None]]
+
+
+Block = Heading | Paragraph | Table | Figure | Checks | Links
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rft.report.document import Checks, Document, Figure, Heading, Paragraph, Table
+from rft.report.document import Checks, Document, Figure, Heading, Links, Paragraph, Table
 
 
 def _escape(text: str) -> str:
@@ -35,6 +35,12 @@ def render_markdown(doc: Document, figure_dir: str = "figures") -> str:
                     f"- {mark} `{check.name}` ({check.subject}): {check.value:.3f} "
                     f"(threshold {check.threshold}). {check.message}"
                 )
+            lines.append("")
+        elif isinstance(block, Links):
+            lines += [
+                f"- [{_escape(text)}]({href})" if href else f"- {_escape(text)} (not written)"
+                for text, href in block.links
+            ]
             lines.append("")
     return "\n".join(lines)
 

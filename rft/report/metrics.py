@@ -1,5 +1,8 @@
 """The statistics of an evaluation: bootstrap intervals, pass@k, top@k, MRR, per-item summaries.
 
+Ranking metrics (top@k, MRR) have one definition here (`ranking_metrics`, `sample_ranking`),
+used by the report, `rft report compare` and the demo's table and page.
+
 Everything here works on plain arrays or on the per-sample table `rft eval` writes (see
 `rft.eval.table` for its columns), never on models or graders, so it is cheap to test against
 known cases. Intervals resample *items*, not samples: the k answers to one prompt are not
@@ -140,26 +143,39 @@ def ks_up_to(k: int) -> list[int]:
     return values
 
 
+def top_k_hits(ranks: Sequence[int] | np.ndarray, k: int | None) -> np.ndarray:
+    """Per sample 1.0 when the relevant answer is at rank <= k (1-based, 0 = absent), else 0.0.
+
+    `k=None` is top@max: the answer is anywhere in the list. A non-finite rank stays nan.
+    """
+    r = np.asarray(ranks, dtype=float)
+    hit = r > 0 if k is None else (r > 0) & (r <= k)
+    return np.where(np.isfinite(r), hit.astype(float), np.nan)
+
+
+def reciprocal_ranks(ranks: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Per sample 1/rank, 0 for an absent answer (rank 0); a non-finite rank stays nan."""
+    r = np.asarray(ranks, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(r > 0, 1.0 / np.where(r > 0, r, 1.0), np.where(np.isfinite(r), 0.0, np.nan))
+
+
+def _finite_mean(values: np.ndarray) -> float:
+    kept = values[np.isfinite(values)]
+    return float(kept.mean()) if kept.size else float("nan")
+
+
 def top_k_rate(ranks: Sequence[int] | np.ndarray, k: int | None) -> float:
     """Share of samples whose relevant answer is at rank <= k (1-based, 0 = absent).
 
     `k=None` is top@max: the answer is anywhere in the list.
     """
-    r = np.asarray(ranks, dtype=float)
-    r = r[np.isfinite(r)]
-    if r.size == 0:
-        return float("nan")
-    hit = r > 0 if k is None else (r > 0) & (r <= k)
-    return float(hit.mean())
+    return _finite_mean(top_k_hits(ranks, k))
 
 
 def mean_reciprocal_rank(ranks: Sequence[int] | np.ndarray) -> float:
     """MRR: mean of 1/rank, counting an absent answer (rank 0) as 0."""
-    r = np.asarray(ranks, dtype=float)
-    r = r[np.isfinite(r)]
-    if r.size == 0:
-        return float("nan")
-    return float(np.where(r > 0, 1.0 / np.where(r > 0, r, 1.0), 0.0).mean())
+    return _finite_mean(reciprocal_ranks(ranks))
 
 
 # -- the per-sample table --------------------------------------------------------------------
@@ -173,6 +189,61 @@ def rank_columns(frame: pd.DataFrame) -> dict[str, str]:
     return {c.removesuffix(".rank"): c for c in frame.columns if c.endswith(".rank")}
 
 
+RANKING_METRICS = ("top@1", "top@5", "top@max", "mrr")
+"""The ranking metrics of a ranked_list bundle, in the order tables show them."""
+
+
+def _sample_ranking(ranks: np.ndarray) -> dict[str, np.ndarray]:
+    values = {f"top@{k}": top_k_hits(ranks, k) for k in TOP_KS}
+    values["top@max"] = top_k_hits(ranks, None)
+    values["mrr"] = reciprocal_ranks(ranks)
+    return {name: values[name] for name in RANKING_METRICS}
+
+
+def rank_column(frame: pd.DataFrame) -> str | None:
+    """The rank column that ranking metrics read: the ranked_list grader named `rank` when the
+    bundle has one (as `gene_rank` does), else the first; None when no grader ranks."""
+    ranks = rank_columns(frame)
+    if not ranks:
+        return None
+    return ranks.get("rank", next(iter(ranks.values())))
+
+
+def sample_ranking(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Per sample: top@1, top@5, top@max hits (0/1) and the reciprocal rank (`mrr`).
+
+    Their means over samples are `ranking_metrics`; their means per item are what a bootstrap
+    resamples. None when the bundle has no ranked_list grader (see `rank_column`).
+    """
+    import pandas as pd  # on first use: every `rft` command loads this module at start-up
+
+    column = rank_column(frame)
+    if column is None:
+        return None
+    values = _sample_ranking(frame[column].to_numpy(dtype=float))
+    return pd.DataFrame(values, index=frame.index)
+
+
+def ranking_metrics(frame: pd.DataFrame) -> dict[str, float] | None:
+    """top@1, top@5, top@max and MRR over the samples of a graded table (the one definition the
+    report, `rft report compare` and the demo table use); None without a ranked_list grader."""
+    values = sample_ranking(frame)
+    if values is None:
+        return None
+    return {name: _finite_mean(values[name].to_numpy()) for name in RANKING_METRICS}
+
+
+def per_item_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per item (indexed by `item_index`): mean reward (`score`) and, for a ranked_list bundle,
+    the mean of each ranking metric over the item's non-skipped samples."""
+    kept = frame if "skipped" not in frame else frame[~frame["skipped"].astype(bool)]
+    ranking = sample_ranking(kept)
+    columns = kept[["item_index", "score"]]
+    if ranking is not None:
+        columns = columns.join(ranking)
+    return columns.groupby("item_index").mean()
+
+
 def per_item(frame: pd.DataFrame, column: str = "score") -> pd.Series:
     """Mean of `column` per item over its non-skipped samples (indexed by `item_index`)."""
     kept = frame if "skipped" not in frame else frame[~frame["skipped"].astype(bool)]
@@ -182,11 +253,8 @@ def per_item(frame: pd.DataFrame, column: str = "score") -> pd.Series:
 def _rank_metrics(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for grader, column in rank_columns(frame).items():
-        ranks = frame[column].to_numpy(dtype=float)
-        metrics = {f"top@{k}": top_k_rate(ranks, k) for k in TOP_KS}
-        metrics["top@max"] = top_k_rate(ranks, None)
-        metrics["mrr"] = mean_reciprocal_rank(ranks)
-        out[grader] = metrics
+        values = _sample_ranking(frame[column].to_numpy(dtype=float))
+        out[grader] = {name: _finite_mean(v) for name, v in values.items()}
     return out
 
 

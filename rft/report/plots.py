@@ -133,6 +133,7 @@ def grouped_bars(
     title: str,
     ylabel: str,
     errors: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+    xlabel: str = "metric",
 ) -> bytes:
     """Bars per label, one colour per group (e.g. before/after); optional (low, high) error bars."""
     plt = _pyplot()
@@ -145,10 +146,17 @@ def grouped_bars(
         if errors and name in errors:
             bounds = np.asarray(errors[name], dtype=float)
             yerr = np.abs(np.vstack([heights - bounds[:, 0], bounds[:, 1] - heights]))
-        ax.bar(x + (g - (len(groups) - 1) / 2) * width, heights, width, yerr=yerr, label=name)
+        ax.bar(
+            x + (g - (len(groups) - 1) / 2) * width,
+            heights,
+            width,
+            yerr=yerr,
+            capsize=3 if yerr is not None else 0,
+            label=name,
+        )
     ax.set_xticks(x)
     ax.set_xticklabels(labels, rotation=20 if len(labels) > 4 else 0, fontsize="small")
-    ax.set_xlabel("metric")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.set_ylim(0, max(1.0, ax.get_ylim()[1]))
@@ -180,4 +188,96 @@ def delta_histogram(deltas: Sequence[float], *, a: str, b: str) -> bytes:
     ax.set_title(f"Per-item reward change ({b} − {a})")
     ax.set_xlabel("reward change per item")
     ax.set_ylabel("items")
+    return _png(fig)
+
+
+def rolling_mean(values: Sequence[float], window: int) -> np.ndarray:
+    """Centred moving average over `window` points (shorter at the ends), nan-free input assumed.
+
+    >>> rolling_mean([0, 0, 3, 0, 0], 3).tolist()
+    [0.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    y = np.asarray(values, dtype=float)
+    if y.size == 0 or window <= 1:
+        return y
+    half = window // 2
+    cumulative = np.concatenate([[0.0], np.cumsum(y)])
+    idx = np.arange(y.size)
+    lo, hi = np.maximum(idx - half, 0), np.minimum(idx + window - half, y.size)
+    return (cumulative[hi] - cumulative[lo]) / (hi - lo)
+
+
+def arm_curves(
+    arms: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float]]]],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    window: int,
+) -> bytes:
+    """Training arms on one x axis, one colour per arm.
+
+    `arms[name]` may hold `valid` (x, y): the held-out reward, drawn as a line with markers; and
+    `train` (x, y): the per-step training reward, drawn as faint points with a `window`-point
+    rolling mean over them (raw RL rewards are too noisy to read as a line).
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (name, series) in enumerate(arms.items()):
+        colour = colours[i % len(colours)]
+        if "train" in series and len(series["train"][0]):
+            x, y = (np.asarray(v, dtype=float) for v in series["train"])
+            ax.scatter(x, y, s=10, alpha=0.3, color=colour, linewidths=0)
+            ax.plot(
+                x,
+                rolling_mean(y, window),
+                color=colour,
+                alpha=0.6,
+                linewidth=1.2,
+                linestyle="--",
+                label=f"{name}: training reward ({window}-step mean)",
+            )
+        if "valid" in series and len(series["valid"][0]):
+            x, y = series["valid"]
+            ax.plot(
+                x, y, color=colour, marker="o", markersize=4, linewidth=2, label=f"{name}: held-out"
+            )
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return _png(fig)
+
+
+def interval_chart(
+    labels: Sequence[str],
+    intervals: Sequence[tuple[float, float, float]],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str = "metric",
+) -> bytes:
+    """One (estimate, low, high) per label as a dot with a horizontal bar, and a line at 0.
+
+    For paired differences: an interval clear of the 0 line is a difference the data support.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 0.6 * len(labels) + 1.4))
+    values = np.asarray(intervals, dtype=float).reshape(-1, 3)
+    y = np.arange(len(labels))[::-1]
+    ax.axvline(0.0, color="black", linewidth=1)
+    for yi, (estimate, low, high) in zip(y, values, strict=True):
+        colour = "#55A868" if low > 0 else "#C44E52" if high < 0 else "#4C72B0"
+        ax.plot([low, high], [yi, yi], color=colour, linewidth=3)
+        ax.plot([estimate], [yi], "o", color=colour, markersize=7)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize="small")
+    span = np.nanmax(np.abs(values)) if values.size and np.isfinite(values).any() else 0.1
+    ax.set_xlim(-1.15 * max(span, 0.05), 1.15 * max(span, 0.05))
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", alpha=0.3)
     return _png(fig)

@@ -160,6 +160,16 @@ class JobConfig(_Strict):
         "`final/` then hold adapters, which `rft eval --model` loads with their base model.",
     )
 
+    tools: list[str] = Field(
+        default_factory=list,
+        description="Python functions the policy may call during GRPO (TRL's `tools=`), each "
+        "`file.py:function` with the file inside the job's own folder. TRL shows the model "
+        "each function's JSON schema (type hints and a Google-style docstring), runs the calls "
+        "and feeds the results back; the reward then sees whole episodes (see the `episode` "
+        "grader). Needs chat prompts and a tokenizer whose chat template renders tool calls "
+        "and whose `response_template` parses them (examples/calculator).",
+    )
+
     _source: Path | None = PrivateAttr(None)
 
     @property
@@ -172,11 +182,42 @@ class JobConfig(_Strict):
         hp = self.hyperparameters
         if self.peft is not None and self.method == "ppo":
             raise ValueError("peft: LoRA adapters are supported with method grpo or rloo, not ppo")
+        if self.tools and self.method != "grpo":
+            raise ValueError(f"tools: TRL runs tools with method grpo only, not {self.method}")
+        for i, entry in enumerate(self.tools):
+            file, _, function = entry.rpartition(":")
+            if not file.endswith(".py") or not function.isidentifier():
+                raise ValueError(
+                    f"tools[{i}]: {entry!r} is not `file.py:function` (a Python file in the "
+                    "job's folder and the name of a function in it)"
+                )
         if hp.max_steps and hp.eval_interval > hp.max_steps:
             raise ValueError(
                 f"hyperparameters.eval_interval ({hp.eval_interval}) is larger than max_steps ({hp.max_steps})"
             )
         return self
+
+    def tool_files(self) -> list[tuple[Path, str, Location]]:
+        """(file, function name, where in the job) of each `tools:` entry; raises ConfigError
+        when a file is missing or lies outside the job's folder (tools load only from there)."""
+        base = (self.source.parent if self.source is not None else Path.cwd()).resolve()
+        found = []
+        for i, entry in enumerate(self.tools):
+            file, _, name = entry.rpartition(":")
+            where = Location(
+                file=str(self.source) if self.source else None,
+                line=field_line(self.source, ("tools",)) if self.source else None,
+                field=("tools", i),
+            )
+            path = (base / file).resolve()
+            if not path.is_relative_to(base) or not path.is_file():
+                raise ConfigError(
+                    f"tools[{i}]: {file} is not a file inside the job's folder {base}",
+                    where,
+                    hint="put the tool's Python file next to the job file (a path relative to it)",
+                )
+            found.append((path, name, where))
+        return found
 
     def resolve_paths(self, base_dir: Path) -> JobConfig:
         """Paths relative to the job file's folder made absolute (a local `model` too)."""
@@ -240,6 +281,7 @@ def load_job(path: str | Path) -> JobConfig:
     data, lines = load_yaml_located(text, file=str(path), error=ConfigError)
     job = parse_job(data, file=str(path), lines=lines).resolve_paths(path.parent.resolve())
     job._source = path
+    job.tool_files()  # a missing tool file fails now, not after the warm-up
     return job
 
 

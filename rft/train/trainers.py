@@ -9,7 +9,9 @@ seed, output folder). A job's `peft:` becomes the trainers' `peft_config` (LoRA)
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +199,32 @@ def build_sft_trainer(
 
 
 # -- RL ----------------------------------------------------------------------------------
+def load_tools(job: JobConfig) -> list[Callable[..., Any]]:
+    """The job's `tools:` functions, each loaded from a Python file inside the job's folder."""
+    tools = []
+    for i, (path, name, where) in enumerate(job.tool_files()):
+        spec = importlib.util.spec_from_file_location(f"rft_job_tools_{path.stem}", path)
+        assert spec is not None and spec.loader is not None  # a .py file always has a loader
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # the user's file: any error is a config error naming it
+            raise ConfigError(
+                f"tools[{i}]: importing {path} failed: {type(exc).__name__}: {exc}",
+                where,
+                hint="fix the tool file (it must import without side effects)",
+            ) from None
+        function = getattr(module, name, None)
+        if not callable(function):
+            raise ConfigError(
+                f"tools[{i}]: {path.name} has no function {name!r}",
+                where,
+                hint=f"define `def {name}(...)` with type hints and a docstring in {path.name}",
+            )
+        tools.append(function)
+    return tools
+
+
 def build_group_trainer(
     job: JobConfig,
     model: Any,
@@ -222,6 +250,15 @@ def build_group_trainer(
     )
     defaults = default_args(job) | {"top_k": 0, "top_p": 1.0}  # plain sampling
     config, _ = merged_config(job, config_class(job.method), owned, defaults=defaults)
+    extra: dict[str, Any] = {}
+    if job.tools:
+        if any(isinstance(prompt_of(row), str) for row in rows[:1]):
+            raise ConfigError(
+                "tools: TRL calls tools only for chat prompts; the training rows have text prompts",
+                Location(file=str(job.source) if job.source else None, field=("tools",)),
+                hint='give each row `prompt: [{"role": "user", "content": ...}]` (or `messages`)',
+            )
+        extra["tools"] = load_tools(job)
     if job.method == "grpo":
         from trl import GRPOTrainer as Trainer
     else:
@@ -234,6 +271,7 @@ def build_group_trainer(
         processing_class=tokenizer,
         callbacks=callbacks,
         peft_config=lora_config(job),
+        **extra,
     )
 
 

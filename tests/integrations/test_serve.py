@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 import rft
+from rft.data import read_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 GENE_RANK = REPO / "graders" / "gene_rank.yaml"
 
+EQ = {
+    "type": "string_check",
+    "name": "eq",
+    "operation": "eq",
+    "input": "{{ sample.output_text }}",
+    "reference": "{{ item.answer }}",
+}
 ANSWERS = [
     ('{"genes": ["FBN1", "TGFBR2"]}', {"gene": "FBN1"}),
     ('{"genes": ["TGFBR2", "FBN1"]}', {"gene": "FBN1"}),
@@ -81,6 +92,10 @@ def test_openrlhf_shape(serve_app) -> None:
         ("/get_reward", b'{"query": ["a"], "prompts": []}', 422, "differ in length"),
         ("/get_reward", b'{"query": [1], "prompts": ["p"]}', 422, "lists of strings"),
         ("/get_reward", b'{"prompts": ["p"]}', 422, "`query` must be a list"),
+        # Not JSON, as rft's JSONL reader says of such a line too (orjson in both).
+        ("/score", b'{"samples": ["a"], "items": [{"gene": NaN}]}', 400, "not JSON"),
+        ("/score", b'{"samples": ["a"], "items": [{"gene": 1e400}]}', 400, "not JSON"),
+        ("/score", b'{"samples": ["\\ud800"], "items": [{}]}', 400, "not JSON"),
     ],
 )
 def test_malformed_requests_get_a_clear_status(serve_app, path, body, status, says) -> None:
@@ -90,6 +105,38 @@ def test_malformed_requests_get_a_clear_status(serve_app, path, body, status, sa
     assert says in reply.json()["error"]
     # The server is still fine afterwards.
     assert httpx.get(url + "/health").json()["status"] == "ok"
+
+
+def test_bodies_are_read_as_rft_reads_jsonl(serve_app, tmp_path: Path) -> None:
+    # The same JSON text scores the same through the server as through `rft eval`'s reader:
+    # unicode as is; integers past 64 bits stay exact in both (orjson alone reads them as
+    # floats, and the neighbouring wrong integer would then render the same).
+    big = "123456789012345678901234567890"
+    neighbour = "123456789012345678901234567891"
+    lines = [
+        f'{{"sample": "{big}", "item": {{"answer": {big}}}}}',
+        f'{{"sample": "{neighbour}", "item": {{"answer": {big}}}}}',
+        '{"sample": "18446744073709551615", "item": {"answer": 18446744073709551615}}',
+        '{"sample": "Gène 中 😀", "item": {"answer": "Gène 中 😀"}}',
+        '{"sample": "\\u00e9", "item": {"answer": "\\u00e9"}}',
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = read_jsonl(path)
+    expected = [
+        float(s)
+        for s in rft.compile(EQ)
+        .score([r["sample"] for r in rows], [r["item"] for r in rows])
+        .scores
+    ]
+    assert expected == [1.0, 0.0, 1.0, 1.0, 1.0]
+
+    url = serve_app(EQ)
+    samples = ", ".join(line.split('"sample": ')[1].split(', "item"')[0] for line in lines)
+    items = ", ".join(line.split('"item": ')[1][:-1] for line in lines)
+    body = f'{{"samples": [{samples}], "items": [{items}]}}'.encode()
+    reply = httpx.post(url + "/score", content=body, headers={"content-type": "application/json"})
+    assert reply.json()["scores"] == expected
 
 
 def test_size_limits(serve_app) -> None:
@@ -140,6 +187,43 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def cli_server(*options: str) -> Iterator[str]:
+    """`rft serve gene_rank.yaml` in its own process on a free loopback port; yields its URL."""
+    pytest.importorskip("uvicorn")  # the `serve` extra
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rft.cli.main",
+            "serve",
+            str(GENE_RANK),
+            "--port",
+            str(port),
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(url + "/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 @pytest.mark.slow
 def test_cli_serves_on_loopback_and_refuses_a_missing_bundle(tmp_path: Path) -> None:
     pytest.importorskip("uvicorn")  # the `serve` extra
@@ -155,29 +239,67 @@ def test_cli_serves_on_loopback_and_refuses_a_missing_bundle(tmp_path: Path) -> 
     assert missing.returncode == 2
     assert "nope.yaml" in missing.stderr and "Traceback" not in missing.stderr
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rft.cli.main", "serve", str(GENE_RANK), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json()
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+    with cli_server() as url:
+        health = httpx.get(url + "/health").json()
         assert health["bundle"] == "gene_rank"
         reply = httpx.post(
-            f"http://127.0.0.1:{port}/score",
-            json={"samples": [ANSWERS[0][0]], "items": [ANSWERS[0][1]]},
+            url + "/score", json={"samples": [ANSWERS[0][0]], "items": [ANSWERS[0][1]]}
         )
         assert reply.json()["scores"] == [1.0]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_burst_through_the_server_process_gets_each_client_its_own_scores() -> None:
+    # 64 clients at once, 4 requests each, of 1 to 7 samples: a reply holding a neighbour's
+    # rows, or rows shifted by one, differs from that request's in-process scores.
+    rng = random.Random(7)
+    genes = [f"G{i}" for i in range(12)]
+    requests = []
+    for k in range(256):
+        size = k % 7 + 1
+        lists = [rng.sample(genes, rng.randint(1, 5)) for _ in range(size)]
+        samples = [json.dumps({"genes": g}) if rng.random() < 0.9 else "no json" for g in lists]
+        items = [{"gene": rng.choice(g) if rng.random() < 0.8 else "NONE"} for g in lists]
+        requests.append((samples, items))
+    reward = rft.compile(GENE_RANK)
+    expected = [reward.score(s, i).scores.tolist() for s, i in requests]
+    assert len({tuple(e) for e in expected}) > 100  # the replies tell requests apart
+
+    async def burst(url: str) -> list[list[float]]:
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+            async def one(k: int) -> list[float]:
+                samples, items = requests[k]
+                reply = await client.post(url + "/score", json={"samples": samples, "items": items})
+                return reply.json()["scores"]
+
+            return await asyncio.gather(*(one(k) for k in range(len(requests))))
+
+    with cli_server() as url:
+        replies = asyncio.run(burst(url))
+        health = httpx.get(url + "/health").json()
+    assert replies == expected
+    assert health["requests"] == 256
+    assert health["samples"] == sum(len(s) for s, _ in requests)
+    assert health["batches"] < 256  # the burst shared compiled score calls
+
+
+@pytest.mark.slow
+def test_max_batch_option_bounds_the_batches() -> None:
+    # --max-batch 1: every one-sample request is graded alone, however many arrive at once.
+    async def burst(url: str) -> list[list[float]]:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=16)) as client:
+
+            async def one(i: int) -> list[float]:
+                answer, item = ANSWERS[i % len(ANSWERS)]
+                body = {"samples": [answer], "items": [item]}
+                return (await client.post(url + "/score", json=body)).json()["scores"]
+
+            return await asyncio.gather(*(one(i) for i in range(32)))
+
+    with cli_server("--max-batch", "1") as url:
+        replies = asyncio.run(burst(url))
+        health = httpx.get(url + "/health").json()
+    assert replies == [[[1.0], [0.5], [0.25], [0.0]][i % 4] for i in range(32)]
+    assert (health["batches"], health["largest_batch"]) == (32, 1)

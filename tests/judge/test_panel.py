@@ -172,3 +172,66 @@ def test_one_model_twice_with_seeds_and_a_rubric_member(scripted_server, tmp_pat
     assert scripted_server.by_mode["judge-a"] == 2  # two seeds: two requests
     assert s.details["panel"]["judge.rubric"] == [1.0]
     assert s.scores.tolist() == pytest.approx([0.9])
+
+
+def test_json_usage_counts_each_member_model(scripted_server, tmp_path):
+    """`rft graders run --json`: each panel member's tokens under its own model name."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from rft.cli.main import app
+
+    judges = {"a": member(scripted_server, "judge-a"), "b": member(scripted_server, "judge-b")}
+    bundle = tmp_path / "panel.json"
+    bundle.write_text(json.dumps({"type": "panel", "name": "panel", "judges": judges}))
+    data = tmp_path / "items.jsonl"
+    data.write_text(json.dumps(ITEM) + "\n" + json.dumps(ITEM) + "\n")
+    # judge-a replies 13 characters (3 completion tokens at the fake server's 4 chars a
+    # token), judge-b 45 (11 tokens); every call bills 20 prompt tokens.
+    reply_a = 'REPLY[judge-a]: {"result": 6}'
+    reply_b = 'REPLY[judge-b]: {"result": 8, "reason": "right and complete"}'
+    reply_0 = 'REPLY[*]: {"result": 0}'  # both judges, 13 characters: 3 tokens
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps(f"{reply_a}\n{reply_b}") + "\n" + json.dumps(reply_0) + "\n")
+    result = CliRunner().invoke(
+        app,
+        ["graders", "run", str(bundle), "--data", str(data), "--samples", str(samples), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.output.splitlines()[0])
+    # Per sample = the batch's usage / 2: judge-a billed 3 + 3 completion tokens, judge-b
+    # 11 + 3; the panel's total is their sum.
+    assert first["model_grader_token_usage_per_model"] == {
+        "judge-a": {
+            "prompt_tokens": 20.0,
+            "completion_tokens": 3.0,
+            "total_tokens": 23.0,
+            "cached_tokens": 0.0,
+        },
+        "judge-b": {
+            "prompt_tokens": 20.0,
+            "completion_tokens": 7.0,
+            "total_tokens": 27.0,
+            "cached_tokens": 0.0,
+        },
+    }
+    assert first["metadata"]["token_usage"] == {
+        "prompt_tokens": 40.0,
+        "completion_tokens": 10.0,
+        "total_tokens": 50.0,
+        "cached_tokens": 0.0,
+    }
+    assert first["reward"] == pytest.approx(0.7)
+    assert first["sub_rewards"] == {}  # a panel is not a `multi`: no sub_rewards
+
+
+def test_a_missing_item_field_is_reported_once_per_judge(scripted_server):
+    judges = {
+        "a": member(
+            scripted_server, "judge-a", input=[{"role": "user", "content": "{{ item.q }}"}]
+        ),
+        "b": member(scripted_server, "judge-b"),
+    }
+    with rft.compile({"type": "panel", "name": "panel", "judges": judges}) as reward:
+        assert reward.check_items([{}]) == ["row 1: grader `a` reads `item.q`, which is missing"]

@@ -32,6 +32,15 @@ def test_score_errors(text):
     assert parsed.value is None and parsed.error
 
 
+@pytest.mark.parametrize("text", ["great answer", "1_0", "0x5", " 7 points"])
+def test_a_bare_reply_must_be_a_plain_number(text):
+    # Python's float() reads "1_0" as 10: a bare reply is held to the plain-number form.
+    parsed = parse_score(text, (0, 10), None)
+    assert parsed == Parsed(
+        error=f"reply is neither JSON with `result` nor a number: {text.strip()!r}"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "value", "note"),
     [

@@ -82,3 +82,97 @@ def test_compare_needs_per_sample_tables(tmp_path, make_run) -> None:
     (train_dir / "metrics.jsonl").write_text('{"step": 1, "train/reward": 0.1}\n')
     result = CliRunner().invoke(app, ["report", "compare", str(train_dir), str(make_run("b", 0.5))])
     assert result.exit_code == 2 and "no per-sample table" in result.output
+
+
+# -- ranked lists: paired MRR and top@1 ---------------------------------------------------------
+def _ranked_run(run_dir: Path, ranks: list[int], *, reverse: bool = False) -> Path:
+    """Answers graded by the shipped gene_rank bundle, putting item i's gene at ranks[i]
+    (0: absent); no `id` field, like the demo's held-out cases. `reverse`: the items (and
+    their answers) in the opposite order, as from a shuffled copy of the data file."""
+    from rft.eval import grade_answers
+    from rft.eval.table import write_table
+    from rft.reward import compile_bundle
+    from rft.shipped import bundle_path
+
+    items = [{"prompt": f"HP:{i:07d} ->", "gene": f"G{i}"} for i in range(len(ranks))]
+    if reverse:
+        items, ranks = items[::-1], ranks[::-1]
+    answers = []
+    for item, rank in zip(items, ranks, strict=True):
+        genes = ["X1", "X2", "X3", "X4"]
+        if rank:
+            genes.insert(rank - 1, item["gene"])
+        answers.append([json.dumps({"genes": genes})])
+    reward = compile_bundle(bundle_path("gene_rank"))
+    with reward:
+        frame = grade_answers(reward, items, [i["prompt"] for i in items], answers)
+    write_table(frame, run_dir / "eval")
+    return run_dir
+
+
+RANKS_A = [1 if i % 3 == 0 else 3 if i % 3 == 1 else 0 for i in range(30)]
+RANKS_B = [1 if i % 3 != 2 else 2 if i % 2 else 0 for i in range(30)]
+
+
+def _rr(ranks: list[int]) -> np.ndarray:
+    return np.array([1 / r if r else 0.0 for r in ranks])
+
+
+def test_ranked_runs_get_paired_mrr_and_top1_intervals_by_held_out_row(tmp_path) -> None:
+    from rft.report.metrics import paired_bootstrap
+
+    a = _ranked_run(tmp_path / "sft", RANKS_A)
+    b = _ranked_run(tmp_path / "rft", RANKS_B)
+    comparison = compare_runs(a, b, seed=7)
+    assert comparison.paired_on == "item_index" and len(comparison.paired) == 30
+    mrr = paired_bootstrap(_rr(RANKS_A), _rr(RANKS_B), seed=7)
+    top1 = paired_bootstrap(np.array(RANKS_A) == 1, (np.array(RANKS_B) == 1).astype(float), seed=7)
+    assert comparison.ranking["mrr"] == mrr
+    assert comparison.ranking["top@1"] == top1
+    assert comparison.ranking["mrr"].estimate == pytest.approx(
+        _rr(RANKS_B).mean() - _rr(RANKS_A).mean()
+    )
+    data = comparison.to_dict()
+    assert data["metrics"]["mrr"] == {
+        "a": pytest.approx(_rr(RANKS_A).mean()),
+        "b": pytest.approx(_rr(RANKS_B).mean()),
+        "delta": mrr.to_dict(),
+    }
+    assert data["seed"] == 7 and data["a_name"] == "sft" and data["b_name"] == "rft"
+    assert list(data["ranking_deltas"]) == ["mrr", "top@1", "top@5"]
+    # Deterministic under the seed; another seed resamples differently.
+    assert compare_runs(a, b, seed=7).to_dict() == data
+    assert compare_runs(a, b, seed=8).ranking["mrr"] != mrr
+
+
+def test_rows_in_another_order_pair_on_prompt_and_reference(tmp_path) -> None:
+    a = _ranked_run(tmp_path / "a", RANKS_A)
+    b = _ranked_run(tmp_path / "b", RANKS_B, reverse=True)
+    comparison = compare_runs(a, b)
+    assert comparison.paired_on == "prompt+reference" and len(comparison.paired) == 30
+    assert comparison.unpaired == (0, 0)
+    deltas = comparison.paired["b.mrr"] - comparison.paired["a.mrr"]
+    expected = dict(
+        zip([f"HP:{i:07d} ->" for i in range(30)], _rr(RANKS_B) - _rr(RANKS_A), strict=True)
+    )
+    assert dict(zip(comparison.paired["prompt"], deltas, strict=True)) == pytest.approx(expected)
+
+
+def test_compare_cli_prints_the_ranking_deltas(tmp_path) -> None:
+    a = _ranked_run(tmp_path / "sft", RANKS_A)
+    b = _ranked_run(tmp_path / "rft", RANKS_B)
+    out = tmp_path / "cmp"
+    args = ["report", "compare", str(a), str(b), "--out", str(out), "--seed", "3"]
+    result = CliRunner().invoke(app, args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    interval = compare_runs(a, b, seed=3).ranking["mrr"]
+    assert "paired by item_index; 95% paired bootstrap over items, seed 3" in result.output
+    row = f"│ MRR    │ {interval.estimate:+.3f} │ [{interval.low:+.3f}, {interval.high:+.3f}] │ yes"
+    assert row in result.output, result.output
+    data = json.loads((out / "compare.json").read_text())
+    assert data["ranking_deltas"]["mrr"] == interval.to_dict()
+    markdown = (out / "compare.md").read_text()
+    assert (
+        f"| MRR | {_rr(RANKS_A).mean():.3f} | {_rr(RANKS_B).mean():.3f} | {interval} | yes |"
+        in markdown
+    )

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -221,3 +222,153 @@ def test_the_html_page_escapes_text_and_renders_every_block() -> None:
     ]
     assert '<img alt="hist" src="data:image/png;base64,iVBORw==">' in page
     assert '<li class="warn">' in page and "<h6>Deep</h6>" in page
+
+
+def scripted_judge() -> Any:
+    """A loopback chat-completions server (rft's fake judge) whose replies the graded answer
+    scripts: its line ``REPLY[<model>]: <text>`` (or ``REPLY[*]: <text>`` for any model) is
+    the reply to a request for that model."""
+    from rft.judge.fake_server import FakeJudgeServer, _completion, _sample_text
+
+    class Scripted(FakeJudgeServer):
+        async def _respond(self, method, target, headers, body):  # type: ignore[no-untyped-def]
+            if method == "POST" and target.rstrip("/").endswith("/chat/completions"):
+                request = json.loads(body)
+                scripts = dict(re.findall(r"REPLY\[([\w*-]+)\]: (.*)", _sample_text(request)))
+                text = scripts.get(request["model"], scripts.get("*", ""))
+                return 200, {}, json.dumps(_completion(text)).encode()
+            return await super()._respond(method, target, headers, body)
+
+    return Scripted()
+
+
+def eval_run(tmp_path: Path, bundle_text: str, answers: list[str]) -> Path:
+    """`rft eval` of one answer per item with `bundle_text` ({base_url} filled in) against the
+    scripted loopback judge; returns the run folder."""
+    data = tmp_path / "items.jsonl"
+    data.write_text(
+        "".join(json.dumps({"id": f"q{i}", "prompt": "1+1"}) + "\n" for i in range(len(answers)))
+    )
+    outputs = tmp_path / "outputs.jsonl"
+    outputs.write_text(
+        "".join(json.dumps({"id": f"q{i}", "output_text": a}) + "\n" for i, a in enumerate(answers))
+    )
+    out = tmp_path / "run"
+    with scripted_judge() as server:
+        bundle = tmp_path / "bundle.yaml"
+        bundle.write_text(bundle_text.format(base_url=server.base_url()))
+        args = ["eval", "--data", data, "--grader", bundle, "--outputs", outputs, "-k", "1"]
+        result = CliRunner().invoke(app, [str(a) for a in [*args, "--out", out]])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def html_table_after(html: str, heading: str, rows: int) -> list[list[str]]:
+    """The cells of the first `rows` rows of the table after `heading` in report.html."""
+    section = html.split(heading, 1)[1]
+    found = re.findall(r"<tr>(.*?)</tr>", section, re.S)
+    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S) for r in found[:rows]]
+
+
+RUBRIC_BUNDLE = """\
+name: graded
+type: rubric
+model: fake-judge
+endpoint: {{base_url: "{base_url}", api_key_env: null}}
+max_retries: 0
+cache: false
+input:
+  - {{role: user, content: "<sample>{{{{ sample.output_text }}}}</sample>"}}
+criteria:
+  - {{name: correct, description: "Is the sum right?", choices: [wrong, partly, right], weight: 3}}
+  - {{name: concise, description: "Is it short?", choices: [rambling, concise]}}
+"""
+
+
+def _verdicts(correct: str, concise: str) -> str:
+    criteria = [
+        {"name": "correct", "reason": "checked", "verdict": correct},
+        {"name": "concise", "reason": "read it", "verdict": concise},
+    ]
+    return "REPLY[*]: " + json.dumps({"criteria": criteria})
+
+
+def test_rubric_criteria_are_sub_scores_of_the_report(tmp_path: Path) -> None:
+    """`rft eval` with a rubric judge (real HTTP): each criterion's mean and pass rate."""
+    answers = [
+        _verdicts("right", "concise"),
+        _verdicts("right", "rambling"),
+        _verdicts("partly", "concise"),
+        _verdicts("wrong", "concise"),
+        'REPLY[*]: {"criteria": [{"name": "correct", "verdict": "maybe"}]}',  # off its choices
+    ]
+    out = eval_run(tmp_path, RUBRIC_BUNDLE, answers)
+    metrics = json.loads((out / "metrics.json").read_text())
+    # correct: 1, 1, 0.5, 0 over the 4 parsed replies; concise: 1, 0, 1, 1. Pass: >= 0.5.
+    assert metrics["criteria"] == {
+        "graded.correct": {
+            "grader": "graded",
+            "criterion": "correct",
+            "mean": 0.625,
+            "pass_rate": 0.75,
+            "scored": 4,
+        },
+        "graded.concise": {
+            "grader": "graded",
+            "criterion": "concise",
+            "mean": 0.75,
+            "pass_rate": 0.75,
+            "scored": 4,
+        },
+    }
+    html = (out / "report.html").read_text()
+    assert html_table_after(html, "Rubric criteria", 3) == [
+        ["grader", "criterion", "mean", "pass rate", "scored samples"],
+        ["graded", "correct", "0.625", "0.750", "4"],
+        ["graded", "concise", "0.750", "0.750", "4"],
+    ]
+
+
+PANEL_BUNDLE = """\
+name: panel
+type: panel
+judges:
+  a: {{type: score_model, model: judge-a, range: [0, 10], max_retries: 0, cache: false,
+      endpoint: {{base_url: "{base_url}", api_key_env: null}},
+      input: [{{role: user, content: "<sample>{{{{ sample.output_text }}}}</sample>"}}]}}
+  b: {{type: score_model, model: judge-b, range: [0, 10], max_retries: 0, cache: false,
+      endpoint: {{base_url: "{base_url}", api_key_env: null}},
+      input: [{{role: user, content: "<sample>{{{{ sample.output_text }}}}</sample>"}}]}}
+"""
+
+
+def test_panel_agreement_is_in_the_report(tmp_path: Path) -> None:
+    """`rft eval` with a two-judge panel (real HTTP): agreement, spread, failed judges."""
+
+    def votes(a: int, b: int | str) -> str:
+        b_reply = b if isinstance(b, str) else json.dumps({"result": b})
+        return f'REPLY[judge-a]: {{"result": {a}}}\nREPLY[judge-b]: {b_reply}'
+
+    # agreement 1 - |a - b| / 10: 1.0, 0.0, 0.8; the 4th has one judge (b did not parse).
+    answers = [votes(10, 10), votes(10, 0), votes(6, 8), votes(10, "no idea")]
+    out = eval_run(tmp_path, PANEL_BUNDLE, answers)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["panels"] == {
+        "panel": {
+            "agreement": pytest.approx(0.6),
+            "spread": pytest.approx(0.4),
+            "failed_judge_rate": 0.25,
+            "compared": 3,
+        }
+    }
+    html = (out / "report.html").read_text()
+    assert html_table_after(html, "Judge panels", 2) == [
+        [
+            "panel",
+            "mean agreement",
+            "mean spread",
+            "samples with a failed judge",
+            "samples compared",
+        ],
+        ["panel", "0.600", "0.400", "0.250", "3"],
+    ]
