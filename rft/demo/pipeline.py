@@ -33,12 +33,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rft.data import read_jsonl, write_jsonl
-from rft.demo.table import ModelRow, model_row, paired_deltas, table_rows
+from rft.demo.page import write_demo_page
+from rft.demo.table import ModelRow, model_row
 from rft.eval import grade_answers
 from rft.eval.table import write_table
 from rft.prompts import prompt_of
-from rft.report.build import rebuild_report, write_report
-from rft.report.document import Document, Heading, Paragraph, Table
+from rft.report.build import rebuild_report
+from rft.report.compare import compare_runs
 from rft.reward import compile_bundle
 from rft.shipped import bundle_path
 from rft.tasks.phenotype_baseline import PhenotypeRanker
@@ -263,7 +264,8 @@ class DemoResult:
     seconds: float
     files: list[Path]
     comparison: dict[str, Any] = field(default_factory=dict)
-    """RFT minus the control on held-out metrics, paired bootstrap intervals (`paired_deltas`)."""
+    """RFT minus the control on the held-out rows: `Comparison.to_dict()` of
+    `rft.report.compare` (`metrics.<reward|mrr|top@1|top@5>.delta`, paired bootstrap)."""
 
 
 Say = Callable[[str], None]
@@ -638,11 +640,8 @@ def _run_demo(config: DemoConfig, *, say: Say | None, progress: Any, console: An
             run_dir, valid_rows, answers, spec.grader, settings | {"model": str(model_dir)}
         )
         rows.append(model_row(name, frames[name], labels=labels, seconds=seconds, run=run_dir.name))
-    comparison = {
-        "a": control_name,
-        "b": "RFT",
-        **{k: v.to_dict() for k, v in paired_deltas(frames[control_name], frames["RFT"]).items()},
-    }
+    # RFT minus the control, item by item on the held-out rows (paired bootstrap intervals).
+    comparison = compare_runs(control, out / "rft", seed=config.seed).to_dict()
 
     title = _title(config, info, len(valid_rows))
     notes = _notes(config, rows, recipe, rl.steps, len(labelled), len(train_rows), comparison)
@@ -665,6 +664,10 @@ def _title(config: DemoConfig, info: dict[str, Any], n_valid: int) -> str:
 
 def _interval(d: dict[str, Any]) -> str:
     return f"{d['estimate']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
+
+
+COMPARED = (("mrr", "MRR"), ("top@1", "top@1"), ("reward", "mean reward"))
+"""The paired differences the notes give (keys of `Comparison.to_dict()["metrics"]`)."""
 
 
 def _notes(
@@ -691,11 +694,8 @@ def _notes(
             f"RFT vs warm-up on top@5 {w5:.3f} -> {r5:.3f}, MRR {wm:.3f} -> {rm:.3f}; "
             f"{control_name} MRR {sm:.3f} ({'below' if sm < rm else 'not below'} RFT's)."
         ]
-    deltas = [
-        f"{name} {_interval(comparison[k])}"
-        for k, name in (("mrr", "MRR"), ("top1", "top@1"), ("reward", "mean reward"))
-        if k in comparison
-    ]
+    metrics = comparison.get("metrics", {})
+    deltas = [f"{name} {_interval(metrics[k]['delta'])}" for k, name in COMPARED if k in metrics]
     paired = (
         f"RFT minus {control_name} on the same held-out rows (paired bootstrap, 95%): "
         + "; ".join(deltas)
@@ -779,20 +779,7 @@ def write_demo(out: Path, result: DemoResult, config: DemoConfig, recipe: Recipe
     }
     path = out / "demo.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
-    # The one place the page is written: `rft.demo.page.write_demo_page(out)` replaces this.
-    return [path, *write_summary(out, result)]
-
-
-def write_summary(out: Path, result: DemoResult) -> list[Path]:
-    """`demo.md` / `demo.html`: the table, notes and links to each model's report."""
-    columns, cells = table_rows(result.rows)
-    doc = Document(f"rft demo: {result.title}")
-    doc.add(Heading("Held-out results"), Table(columns, cells))
-    doc.add(*(Paragraph(n) for n in result.notes))
-    doc.add(Heading("Per-model reports"))
-    doc.add(*(Paragraph(f"{r.name}: {out / r.report}") for r in result.rows if r.report))
-    doc.add(Paragraph(f"demo wall time {result.seconds:.0f}s; folder {out}"))
-    return write_report(doc, out, "demo")
+    return [path, *write_demo_page(out)]
 
 
 def with_recipe(config: DemoConfig, **changes: Any) -> DemoConfig:

@@ -11,13 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rft.report.metrics import (
-    Interval,
-    mean_reciprocal_rank,
-    paired_bootstrap,
-    rank_columns,
-    top_k_rate,
-)
+from rft.report.metrics import mean_reciprocal_rank, rank_columns, top_k_rate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,14 +68,6 @@ def list_length(text: str) -> int:
     return len(genes) if isinstance(genes, list) else 0
 
 
-def ranks_of(frame: pd.DataFrame) -> np.ndarray | None:
-    """The rank of the right item in each graded answer (None when the bundle ranks nothing)."""
-    ranks = rank_columns(frame)
-    if not ranks:
-        return None
-    return frame[ranks.get("rank", next(iter(ranks.values())))].to_numpy(dtype=float)
-
-
 def model_row(
     name: str,
     frame: pd.DataFrame,
@@ -104,38 +90,14 @@ def model_row(
         run=run,
         report=report or (None if run is None else f"{run}/report.html"),
     )
-    r = ranks_of(frame)
-    if r is not None:
+    ranks = rank_columns(frame)
+    if ranks:
+        column = ranks.get("rank", next(iter(ranks.values())))
+        r = frame[column].to_numpy(dtype=float)
         row.top1, row.top5 = top_k_rate(r, 1), top_k_rate(r, 5)
         row.top_max, row.mrr = top_k_rate(r, None), mean_reciprocal_rank(r)
         row.mean_items = float(np.mean([list_length(t) for t in frame["output_text"]]))
     return row
-
-
-def per_row_metrics(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per held-out row: `reward`, and for ranked tasks `mrr` (reciprocal rank, 0 when the
-    item is missing) and `top1` (1 when ranked first); NaN where the rank is (as the table's
-    columns, which are their means, leave those rows out)."""
-    out = {"reward": frame["score"].to_numpy(dtype=float)}
-    r = ranks_of(frame)
-    if r is not None:
-        known = np.isfinite(r)
-        found = known & (r > 0)
-        out["mrr"] = np.where(known, np.where(found, 1.0 / np.where(found, r, 1.0), 0.0), np.nan)
-        out["top1"] = np.where(known, (found & (r == 1)).astype(float), np.nan)
-    return out
-
-
-def paired_deltas(a: pd.DataFrame, b: pd.DataFrame, *, seed: int = 0) -> dict[str, Interval]:
-    """B minus A per metric, with a paired bootstrap interval over the held-out rows.
-
-    Both tables grade the same rows in the same order (the demo evaluates every model on one
-    list); a mismatch is a bug, not a condition to pair around.
-    """
-    if list(a["prompt"]) != list(b["prompt"]):
-        raise ValueError("paired tables must grade the same rows in the same order")
-    ma, mb = per_row_metrics(a), per_row_metrics(b)
-    return {k: paired_bootstrap(ma[k], mb[k], seed=seed) for k in ma if k in mb}
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

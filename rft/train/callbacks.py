@@ -283,7 +283,8 @@ class WarmupCallback(TrainerCallback):
         gather: `Processes.gather` in a multi-process run: all stop at the step where any
             process's clock ran out (each process keeps its own).
         on_eval: called with (model, step, elapsed) to log an `eval` record.
-        eval_every: seconds of SFT between calls of `on_eval` (None: no evals).
+        eval_every: seconds of SFT between calls of `on_eval`, the first before any step
+            (None: no evals).
     """
 
     def __init__(
@@ -312,6 +313,9 @@ class WarmupCallback(TrainerCallback):
         return time.perf_counter() - self._started - self._paused
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.on_eval is not None and self.eval_every is not None:
+            # The start model's eval, at 0 s: the SFT curve starts where RL's does.
+            self.on_eval(kwargs["model"], state.global_step, 0.0)
         self._started = time.perf_counter()
         self._paused = 0.0
 

@@ -159,8 +159,8 @@ def run(
         progress: optional `rich.progress.Progress` to show steps on.
         console: optional `rich.console.Console` for one-line status messages.
         base_dir: folder a `JobConfig`'s relative paths are resolved against (default: cwd).
-        warmup_eval_seconds: during the SFT warm-up, an `eval` record (phase `warmup`) every
-            this many seconds of SFT, and one when it ends (the step-0 eval, with the SFT's
+        warmup_eval_seconds: during the SFT warm-up, an `eval` record (phase `warmup`) before
+            its first step and every this many seconds of SFT, and one when it ends (the step-0 eval, with the SFT's
             `elapsed`); the warm-up's clock (`warmup.max_seconds`) then leaves evals out, so
             an SFT run's validation curve lies on RL's time axis. Single-process runs only.
     """
@@ -247,7 +247,9 @@ def run(
     summary = RunSummary(
         output_dir=layout.root,
         method=job.method,
-        start_reward=next((r["reward"] for r in evals if r["step"] == 0), None),
+        start_reward=next(
+            (r["reward"] for r in evals if r["step"] == 0 and r.get("phase") != "warmup"), None
+        ),
         final_reward=evals[-1]["reward"] if evals else None,
         best_reward=best["reward"] if best else None,
         steps=outcome.last_step,

@@ -16,7 +16,7 @@ from rft.demo.pipeline import (
     labelled_subset,
     sft_rows,
 )
-from rft.demo.table import ModelRow, invalid_share, list_length, paired_deltas, table_rows
+from rft.demo.table import ModelRow, invalid_share, list_length, table_rows
 
 
 def test_labelled_subset_takes_k_per_group_seeded() -> None:
@@ -106,22 +106,6 @@ def test_control_gets_the_clock_and_decays_over_it_when_asked(tmp_path: Path) ->
     assert (shaped["n_epochs"], shaped["learning_rate_multiplier"]) == (4.0, 0.1)
 
 
-def test_paired_deltas_pair_rows_and_count_missing_genes_as_zero() -> None:
-    import pandas as pd
-
-    prompts = ["p1", "p2", "p3", "p4"]
-    # rank 0 = the gene is not in the list: reciprocal rank 0, not top@1.
-    a = pd.DataFrame({"prompt": prompts, "score": [1.0, 0.5, 0.0, 0.0], "rank.rank": [1, 2, 0, 0]})
-    b = pd.DataFrame({"prompt": prompts, "score": [1.0, 1.0, 0.5, 0.0], "rank.rank": [1, 1, 2, 0]})
-    deltas = paired_deltas(a, b)
-    assert deltas["mrr"].estimate == pytest.approx((0 + 0.5 + 0.5 + 0) / 4)
-    assert deltas["top1"].estimate == pytest.approx(1 / 4)
-    assert deltas["reward"].estimate == pytest.approx(1.0 / 4)
-    assert deltas["mrr"].low <= deltas["mrr"].estimate <= deltas["mrr"].high
-    with pytest.raises(ValueError, match="same rows"):
-        paired_deltas(a, b.iloc[::-1])
-
-
 @pytest.mark.slow
 def test_quick_demo_prints_the_table_and_writes_the_report(tmp_path: Path) -> None:
     pytest.importorskip("trl")  # trains: the `train` extra
@@ -164,7 +148,8 @@ def test_quick_demo_runs_the_arithmetic_task(tmp_path: Path) -> None:
     assert [r["name"] for r in summary["rows"]] == ["warm-up", "SFT continued", "RFT"]
     # Every training row is a labelled row (3000 sums), and no rank metric exists here.
     assert summary["rows"][0]["labels"] == "3000 labelled"
-    assert summary["rows"][0]["mrr"] is None and set(summary["comparison"]) == {"a", "b", "reward"}
+    assert summary["rows"][0]["mrr"] is None
+    assert set(summary["comparison"]["metrics"]) == {"reward"}
 
 
 def test_unknown_task_is_one_clean_error(tmp_path: Path) -> None:
@@ -225,11 +210,15 @@ def test_quick_label_for_label_demo_writes_both_arms_on_one_clock(tmp_path: Path
     assert rows["RFT"]["seconds"] == pytest.approx(rows["warm-up"]["seconds"] + clock)
     # The paired comparison: RFT minus the control, on MRR, top@1 and the mean reward.
     comparison = summary["comparison"]
-    assert (comparison["a"], comparison["b"]) == ("SFT continued", "RFT")
-    assert comparison["mrr"]["estimate"] == pytest.approx(
-        rows["RFT"]["mrr"] - rows["SFT continued"]["mrr"]
-    )
-    assert comparison["top1"]["n"] == 60
+    assert (comparison["a_name"], comparison["b_name"]) == ("sft_continued", "rft")
+    assert (comparison["paired_items"], comparison["paired_on"]) == (60, "item_index")
+    mrr = comparison["metrics"]["mrr"]
+    assert (mrr["a"], mrr["b"]) == pytest.approx((rows["SFT continued"]["mrr"], rows["RFT"]["mrr"]))
+    assert mrr["delta"]["estimate"] == pytest.approx(mrr["b"] - mrr["a"])
+    assert comparison["metrics"]["top@1"]["b"] == pytest.approx(rows["RFT"]["top1"])
+    # The page is written from demo.json: the control's curve and the comparison are on it.
+    page = (out / "demo.md").read_text()
+    assert "SFT continued" in page and "RFT" in page
 
 
 def test_unknown_protocol_is_one_clean_error(tmp_path: Path) -> None:

@@ -48,9 +48,9 @@ def test_sft_logs_evals_on_its_training_clock(arithmetic: dict[str, Path], tmp_p
     records = _records(out)
     evals = [r for r in records if r["type"] == "eval"]
     during, last = evals[:-1], evals[-1]
-    assert [(r["step"], r["phase"]) for r in during] == [(s, "warmup") for s in (1, 2, 3, 4)]
+    assert [(r["step"], r["phase"]) for r in during] == [(s, "warmup") for s in (0, 1, 2, 3, 4)]
     times = [r["elapsed"] for r in during]
-    assert times == sorted(times) and times[0] > 0
+    assert times == sorted(times) and times[0] == 0.0 and times[1] > 0
     # The end of SFT is the run's step-0 eval (RL's own start eval is not repeated), at the
     # SFT's clock, and the saved best model.
     assert (last["step"], last["phase"], last["best"]) == (0, "start", True)
@@ -81,16 +81,16 @@ def test_warmup_clock_leaves_evals_out(tmp_path: Path) -> None:
         metrics=MetricsLog(tmp_path / "m.jsonl"), budget=0.175, on_eval=slow_eval, eval_every=0.04
     )
     state, control = SimpleNamespace(global_step=0), TrainerControl()
-    callback.on_train_begin(None, state, control)
+    callback.on_train_begin(None, state, control, model=None)
     while not control.should_training_stop and state.global_step < 100:
         state.global_step += 1
         time.sleep(0.05)  # a step
         callback.on_step_end(None, state, control, model=None)
-    # 0.175 s of steps (0.05 s each) is 4 steps, whatever the 0.3 s evals after steps 1-3
-    # took (counted, they would stop SFT after step 2).
+    # 0.175 s of steps (0.05 s each) is 4 steps, whatever the 0.3 s evals before step 1 and
+    # after steps 1-3 took (counted, they would stop SFT after step 1).
     assert state.global_step == 4
-    assert [step for step, _ in seen] == [1, 2, 3]
-    assert [round(t, 1) for _, t in seen] == [0.1, 0.1, 0.2]
+    assert [step for step, _ in seen] == [0, 1, 2, 3]
+    assert [round(t, 1) for _, t in seen] == [0.0, 0.1, 0.1, 0.2]
     assert 0.175 <= callback.elapsed < 0.3
 
 
