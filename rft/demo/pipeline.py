@@ -204,14 +204,19 @@ SPECS: dict[Task, TaskSpec] = {
         group_key=None,
         label_field="answer",
         recipes={
+            # Seed 0, 200 held-out sums: the full-data warm-up's exact match is 0.26 at 11
+            # epochs, 0.69 at 14, 0.92 at 17, 0.95 from 20 on; 30 epochs end at 0.97. From
+            # there GRPO at 3e-4 and SFT continued at a flat 3e-3 both fall (0.91, 0.83); at
+            # 3e-5 and with the control's rate decaying, both stay at the ceiling.
             "label-for-label": Recipe(
                 labelled_per_group=None,
-                warmup_epochs=3,
+                warmup_epochs=30,
                 warmup_lr=1.0,
                 rl_steps=300,
-                rl_lr=1.0,
+                rl_lr=0.1,
                 max_completion_tokens=5,
                 eval_interval=50,
+                control_decay=True,
             ),
             "scarce": Recipe(
                 labelled_per_group=300,
