@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rft.report.metrics import mean_reciprocal_rank, rank_columns, top_k_rate
+from rft.report.metrics import RANKING_METRICS, ranking_metrics
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,12 +90,9 @@ def model_row(
         run=run,
         report=report or (None if run is None else f"{run}/report.html"),
     )
-    ranks = rank_columns(frame)
-    if ranks:
-        column = ranks.get("rank", next(iter(ranks.values())))
-        r = frame[column].to_numpy(dtype=float)
-        row.top1, row.top5 = top_k_rate(r, 1), top_k_rate(r, 5)
-        row.top_max, row.mrr = top_k_rate(r, None), mean_reciprocal_rank(r)
+    ranking = ranking_metrics(frame)
+    if ranking is not None:
+        row.top1, row.top5, row.top_max, row.mrr = (ranking[m] for m in RANKING_METRICS)
         row.mean_items = float(np.mean([list_length(t) for t in frame["output_text"]]))
     return row
 
