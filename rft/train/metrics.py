@@ -5,9 +5,12 @@ Records have a `type`:
   (per-grader means), `errors` (error-flag rates), `loss`/`kl`/`learning_rate` where the
   trainer reports them, `seconds: {sampling, grading, training, step}`, and the same
   seconds as flat keys `time/step`, `time/generation`, `time/grading`, `time/training`.
-- `eval`: `step` (0 = before RL, after any warm-up), `phase` (`start` | `rl`), validation
-  `reward`, `graders`, `errors`, `n`, `seconds`.
+- `eval`: `step` (0 = before RL, after any warm-up), `phase` (`start` | `rl`, or `warmup`
+  for the held-out evals a run asks for during SFT), validation `reward`, `graders`,
+  `errors`, `n`, `seconds`.
 - `warmup`: one per SFT log (`epoch`, `loss`).
+Every record also carries `elapsed`: training seconds since its phase (the warm-up, or RL)
+started, eval time left out, so two arms (RFT and SFT continued) share one time axis.
 Steps of `train` records run 1, 2, 3, … with no gap or repeat, across `--resume` too.
 """
 
