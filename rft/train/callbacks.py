@@ -72,6 +72,8 @@ class RftCallback(TrainerCallback):
             train and checkpoint (the trainer saves once), but write no records and no `best/`.
         gather: in a multi-process run, `Processes.gather`: each step's scores of every process
             go into the main process's `train` record (each process grades its share).
+        tools: a `tools:` job's functions: each eval is then a greedy episode per row (turns
+            and tool results, at most `max_tool_rounds` rounds of calls), as training grades.
     """
 
     def __init__(
@@ -93,7 +95,11 @@ class RftCallback(TrainerCallback):
         save_extra: Callable[[Path], None] | None = None,
         is_main: bool = True,
         gather: Callable[[Any], list[Any]] | None = None,
+        tools: Sequence[Callable[..., Any]] = (),
+        max_tool_rounds: int | None = None,
     ) -> None:
+        self.tools = list(tools)
+        self.max_tool_rounds = max_tool_rounds
         self.policy = policy
         self.tokenizer = tokenizer
         self.reward = reward
@@ -240,6 +246,8 @@ class RftCallback(TrainerCallback):
             step=step,
             phase=phase,
             elapsed=self.elapsed,
+            tools=self.tools,
+            max_tool_rounds=self.max_tool_rounds,
         )
         improved = record["reward"] is not None and (
             self.best_reward is None or record["reward"] > self.best_reward
@@ -264,9 +272,20 @@ def eval_record(
     step: int,
     phase: str,
     elapsed: float,
+    tools: Sequence[Callable[..., Any]] = (),
+    max_tool_rounds: int | None = None,
 ) -> dict[str, Any]:
-    """An `eval` record of `metrics.jsonl`: the model's greedy answers on `rows`, graded."""
-    result = evaluate(model, tokenizer, rows, reward, max_new_tokens=max_new_tokens)
+    """An `eval` record of `metrics.jsonl`: the model's greedy answers (or, with `tools`, greedy
+    episodes) on `rows`, graded."""
+    result = evaluate(
+        model,
+        tokenizer,
+        rows,
+        reward,
+        max_new_tokens=max_new_tokens,
+        tools=tools,
+        max_tool_rounds=max_tool_rounds,
+    )
     return {"type": "eval", "step": step, "phase": phase, "elapsed": round(elapsed, 3), **result}
 
 

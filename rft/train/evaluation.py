@@ -39,6 +39,7 @@ def evaluate(
     """
     start = time.perf_counter()
     samples: list[Any]
+    episodes: dict[str, float] | None = None
     if tools:
         samples = run_episodes(
             model,
@@ -49,6 +50,10 @@ def evaluate(
             max_tool_rounds=DEFAULT_TOOL_ROUNDS if max_tool_rounds is None else max_tool_rounds,
         )
         shown = [_last_text(episode) for episode in samples]
+        episodes = {
+            "turns": float(np.mean([_count(e, "assistant") for e in samples])),
+            "tool_results": float(np.mean([_count(e, "tool") for e in samples])),
+        }
     else:
         completions = generate_completions(
             model,
@@ -62,7 +67,7 @@ def evaluate(
     scores = reward.score(samples, list(rows))
     graded = time.perf_counter()
     kept = np.asarray(scores.scores)[~np.asarray(scores.skipped, dtype=bool)]
-    return {
+    result: dict[str, Any] = {
         "reward": float(kept.mean()) if kept.size else None,
         "graders": {k: float(np.mean(v)) for k, v in scores.sub_scores.items()},
         "errors": {k: float(np.mean(v)) for k, v in scores.errors.items()},
@@ -73,9 +78,16 @@ def evaluate(
             for i in range(min(3, len(rows)))
         ],
     }
+    if episodes is not None:
+        result["episodes"] = episodes  # mean assistant turns and tool results per episode
+    return result
 
 
 def _last_text(episode: Sequence[Mapping[str, Any]]) -> str:
     """An episode's last assistant text (what the examples in an eval record show)."""
     texts = [m.get("content") or "" for m in episode if m.get("role") == "assistant"]
     return str(texts[-1]) if texts else ""
+
+
+def _count(episode: Sequence[Mapping[str, Any]], role: str) -> int:
+    return sum(m.get("role") == role for m in episode)

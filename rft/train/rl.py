@@ -15,7 +15,13 @@ from rft.train.layout import RunLayout
 from rft.train.metrics import MetricsLog
 from rft.train.processes import Processes
 from rft.train.rewards import GraderRewardModel, StepStats, TrainReward, time_generation
-from rft.train.trainers import build_group_trainer, build_ppo_trainer, drop_printer, rl_steps
+from rft.train.trainers import (
+    build_group_trainer,
+    build_ppo_trainer,
+    drop_printer,
+    load_tools,
+    rl_steps,
+)
 from rft.train.trl_config import config_record
 
 
@@ -76,7 +82,11 @@ def train_rl(
         )
         progress.update(task, info=info)
 
+    # Loaded once: GRPO calls these in training, and validation runs the same ones in episodes.
+    tools = load_tools(job) if job.tools else []
     callback = RftCallback(
+        tools=tools,
+        max_tool_rounds=job.trainer.get("max_tool_calling_iterations"),
         policy=policy,
         tokenizer=tokenizer,
         reward=reward,
@@ -119,6 +129,7 @@ def train_rl(
             layout.checkpoints,
             [callback],
             processes=procs.count,
+            tools=tools,
         )
     else:
         trainer = _build_ppo(

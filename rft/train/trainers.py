@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,8 +235,10 @@ def build_group_trainer(
     out: Path,
     callbacks: list[Any],
     processes: int = 1,
+    tools: Sequence[Callable[..., Any]] = (),
 ) -> Any:
-    """GRPOTrainer or RLOOTrainer with the bundle as the reward function."""
+    """GRPOTrainer or RLOOTrainer with the bundle as the reward function (and, for a `tools:`
+    job, `tools`: its functions, loaded once by `load_tools`)."""
     hp = job.hyperparameters
     rate = base_learning_rate(count_parameters(model)) * hp.learning_rate_multiplier
     owned = owned_args(job, out, rate)
@@ -258,7 +260,7 @@ def build_group_trainer(
                 Location(file=str(job.source) if job.source else None, field=("tools",)),
                 hint='give each row `prompt: [{"role": "user", "content": ...}]` (or `messages`)',
             )
-        extra["tools"] = load_tools(job)
+        extra["tools"] = list(tools) or load_tools(job)
     if job.method == "grpo":
         from trl import GRPOTrainer as Trainer
     else:

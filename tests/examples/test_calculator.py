@@ -208,3 +208,9 @@ def test_rft_train_runs_the_jobs_tool_between_turns(tmp_path: Path) -> None:
     assert [r["step"] for r in train] == [1, 2]
     # The episode grader scored the calls: some earned credit for calling the calculator.
     assert max(r["graders"]["calls"] for r in train) > 0
+    # Validation grades greedy episodes too (turns and tool results, as training graded),
+    # not one completion cut at the first call.
+    evals = [r for r in rows if r.get("type") == "eval"]
+    assert [r["step"] for r in evals] == [0, 2]
+    assert all(r["episodes"]["turns"] >= 1 for r in evals), evals
+    assert all(r["n"] == 8 for r in evals)
