@@ -71,3 +71,28 @@ def test_rl_beats_the_warmup_on_another_seed(
     assert WARMUP_RANGE[0] <= start <= WARMUP_RANGE[1], evals
     assert final >= start + MARGIN, evals
     assert [s for s, _ in evals] == [0, RL_STEPS // 2, RL_STEPS]
+
+
+def test_stop_loss_ends_the_warmup_at_the_first_log_at_or_below_it(
+    arithmetic: dict[str, Path], tmp_path: Path
+) -> None:
+    """240 rows in steps of 8: 30 steps, logged every 3; an untrained model's loss (~ln 16 =
+    2.8) is below 5.0 at the first log, above 0.01 at every log."""
+    from rft.train.config import JobConfig
+
+    def warmup_steps(stop_loss: float, name: str) -> list[int]:
+        job = JobConfig(
+            model=str(arithmetic["model"]),
+            train_file=arithmetic["train"],
+            valid_file=arithmetic["valid"],
+            grader=arithmetic["grader"],
+            warmup={"n_epochs": 1, "batch_size": 8, "max_rows": 240, "stop_loss": stop_loss},
+            hyperparameters={"max_steps": 0, "eval_samples": 4, "max_completion_tokens": 4},
+            output_dir=tmp_path / name,
+        )
+        run(job)
+        lines = (tmp_path / name / "metrics.jsonl").read_text().splitlines()
+        return [r["step"] for r in map(json.loads, lines) if r["type"] == "warmup"]
+
+    assert warmup_steps(5.0, "stops") == [3]
+    assert warmup_steps(0.01, "runs") == list(range(3, 31, 3))
