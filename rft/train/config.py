@@ -122,6 +122,14 @@ class Warmup(_Strict):
         description="Stop SFT after this many wall-clock seconds (checked after each SFT step), "
         "even if `n_epochs` are not done.",
     )
+    stop_loss: float | None = Field(
+        None,
+        gt=0,
+        description="Stop SFT once its training loss (the mean over about a tenth of an epoch) "
+        "is at or below this, even if `n_epochs` are not done: a warm-up that ends at a given "
+        "fit rather than after a given count of steps, which lands where a tiny model's "
+        "learning curve is steep at the same place on every seed and CPU.",
+    )
 
 
 class JobConfig(_Strict):

@@ -173,10 +173,12 @@ def build_sft_trainer(
     check_target_boundary(tokenizer, records)
     rate = base_learning_rate(count_parameters(model), warmup=True) * w.learning_rate_multiplier
     owned = owned_args(job, out, rate)
+    steps_per_epoch = max(1, math.ceil(len(records) / w.batch_size))
     owned.update(
         num_train_epochs=w.n_epochs,
         per_device_train_batch_size=-(-w.batch_size // processes),
-        logging_steps=max(1, math.ceil(len(records) / w.batch_size)),  # about once per epoch
+        # About once per epoch; ten times as often when `stop_loss` reads the logged loss.
+        logging_steps=steps_per_epoch if w.stop_loss is None else max(1, steps_per_epoch // 10),
     )
     defaults = default_args(job) | {
         "lr_scheduler_type": "linear",  # decaying to 0 ends SFT on a settled model
@@ -195,7 +197,24 @@ def build_sft_trainer(
         train_dataset=Dataset.from_list(records),
         processing_class=tokenizer,
         peft_config=lora_config(job),
+        callbacks=[] if w.stop_loss is None else [_stop_at_loss(w.stop_loss)],
     )
+
+
+def _stop_at_loss(threshold: float) -> Any:
+    """A callback that ends SFT once a logged training loss is at or below `threshold`.
+
+    The logged loss is the mean over the logging interval, gathered over every process, so all
+    processes of an `accelerate launch` run stop at the same step.
+    """
+    from transformers import TrainerCallback
+
+    class StopAtLoss(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
+            if logs and "loss" in logs and logs["loss"] <= threshold:
+                control.should_training_stop = True
+
+    return StopAtLoss()
 
 
 # -- RL ----------------------------------------------------------------------------------
