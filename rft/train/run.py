@@ -324,6 +324,8 @@ def _warmup(
     targets = render_targets(job.warmup.target, rows)
     epochs = job.warmup.n_epochs
     limit = "" if budget is None else f", or {budget:g}s of SFT if that comes first"
+    if job.warmup.stop_loss is not None:
+        limit += f", or until its training loss is <= {job.warmup.stop_loss:g}"
     say(f"warm-up: SFT for {epochs:g} epochs on {len(targets)} rows{limit}")
     if procs.is_main:
         shutil.rmtree(layout.warmup, ignore_errors=True)
