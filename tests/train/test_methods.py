@@ -39,8 +39,10 @@ TRAIN_MARGIN = 0.05
 EVAL_TOLERANCE = 0.15  # ~4 standard errors of one 200-row eval
 # LoRA moves few weights and learns slower here: 400 steps at 5x and at 8x the rate raised the
 # sampled reward by 0.044 and 0.040 (full weights: 0.11-0.13); 10x destabilised the first steps.
+# The margin asks only that it rises: 0.005 is ~3 standard errors of the difference (~0.011)
+# below the gains measured, where 0.02 was under 2 (a knife-edge on another CPU).
 LORA_RATE = 8.0
-LORA_TRAIN_MARGIN = 0.02
+LORA_TRAIN_MARGIN = 0.005
 NO_PPO = 'PPO needs TRL 1.12.x (pip install "rft[ppo]"); the installed TRL has none'
 
 
