@@ -8,7 +8,9 @@ baseline + warm-up + control + RFT ─→ greedy answers graded by the same bund
 on a few labelled rows per disease.
 
 `pipeline.py` orchestrates (through `rft.train.run` and `rft.report`); `table.py` holds the
-metrics of one evaluated model and renders the comparison table.
+metrics of one evaluated model and renders the comparison table; `page.py` builds
+`demo.html` / `demo.md` (charts with intervals, both arms' curves, links) from `demo.json` and
+the run folders alone.
 """
 
 from rft.demo.pipeline import DemoConfig, DemoResult, run_demo
