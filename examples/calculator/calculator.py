@@ -113,10 +113,7 @@ def build_tiny_model(
     The tokenizer is trained on every row's rendered demonstration (so every word, number and
     run of punctuation of the format is one token); the model is randomly initialised.
     """
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from rft.train.tiny_model import build_tokenizer
+    from rft.train.tiny_model import build_tokenizer, save_tiny_llama
 
     probe = build_tokenizer(["x"], level="word")
     probe.chat_template = CHAT_TEMPLATE
@@ -130,28 +127,7 @@ def build_tiny_model(
     tokenizer.add_tokens(CALL_PIECES)
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.response_template = RESPONSE_TEMPLATE
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=256,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=128,
-        tie_word_embeddings=True,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return {"path": str(out), "parameters": model.num_parameters(), "vocab_size": len(tokenizer)}
+    return save_tiny_llama(tokenizer, out_dir, seed=seed)
 
 
 if __name__ == "__main__":

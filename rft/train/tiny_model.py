@@ -117,10 +117,38 @@ def build_tiny_model(
     Returns:
         `{"path", "parameters", "vocab_size"}`.
     """
+    tokenizer = build_tokenizer(texts, level=level)
+    return save_tiny_llama(
+        tokenizer,
+        out_dir,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        num_heads=num_heads,
+        intermediate_size=intermediate_size,
+        max_positions=max_positions,
+        seed=seed,
+    )
+
+
+def save_tiny_llama(
+    tokenizer: Any,
+    out_dir: str | Path,
+    *,
+    hidden_size: int = 64,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    intermediate_size: int = 256,
+    max_positions: int = 128,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """A randomly initialised Llama of this shape for `tokenizer`, saved with it in `out_dir`.
+
+    For a tokenizer built elsewhere (e.g. one with a tool-calling chat template); returns
+    `{"path", "parameters", "vocab_size"}` like `build_tiny_model`.
+    """
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = build_tokenizer(texts, level=level)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
