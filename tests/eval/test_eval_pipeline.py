@@ -265,5 +265,15 @@ def test_no_report_writes_metrics_but_no_report(task) -> None:
     ]
     assert [p.name for p in result.files] == ["samples.parquet", "samples.csv", "metrics.json"]
     metrics = json.loads((out / "metrics.json").read_text())
-    assert list(metrics) == ["kind", "run", "summary", "groups", "checks", "seconds"]
+    assert list(metrics) == [
+        "kind",
+        "run",
+        "summary",
+        "groups",
+        "criteria",
+        "panels",
+        "checks",
+        "seconds",
+    ]
+    assert metrics["criteria"] == {} and metrics["panels"] == {}  # no rubric or panel here
     assert metrics["summary"]["reward"]["estimate"] == pytest.approx(1 / 6)
